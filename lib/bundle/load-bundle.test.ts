@@ -1,0 +1,88 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FEATURE_NAMES } from "../features/catalog.js";
+import { loadBundle } from "./load-bundle.js";
+import { BundleError } from "./manifest.js";
+import { writeTestBundle } from "./testing/make-test-bundle.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "bundle-load-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function expectRefused(dir: string, reason: string, text: RegExp) {
+  const err = await loadBundle(dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BundleError);
+  expect((err as BundleError).reason).toBe(reason);
+  expect((err as BundleError).message).toMatch(text);
+}
+
+describe("loadBundle", () => {
+  it("loads a valid bundle and runs both models in batches", async () => {
+    const dir = await writeTestBundle(path.join(root, "ok"), { nanOnNegativeFeature: 3 });
+    const b = await loadBundle(dir);
+    expect(b.manifest.version).toBe("v1-testfixture-1");
+    expect(b.regimeCount).toBe(5);
+    const F = FEATURE_NAMES.length;
+    const x = new Float32Array(2 * F * 2);
+    x[F + FEATURE_NAMES.indexOf("mem_bandwidth_fraction_of_peak")] = 0.95;
+    const probs = await b.classify(x, 2);
+    expect(probs.length).toBe(10);
+    expect(probs[0]! + probs[1]! + probs[2]! + probs[3]! + probs[4]!).toBeCloseTo(1, 5);
+    const D = b.interferenceWidth;
+    const y = new Float32Array(D * 2);
+    y[D + 3] = -1;
+    const out = await b.predict(y, 2);
+    expect(out.slowdown[0]).toBeGreaterThanOrEqual(1);
+    expect(out.upper[0]).toBeGreaterThan(out.slowdown[0]!);
+    expect(Number.isNaN(out.slowdown[1])).toBe(true);
+    await b.release();
+  });
+
+  it("refuses a checksum mismatch", async () => {
+    const dir = await writeTestBundle(path.join(root, "sum"));
+    const f = path.join(dir, "interference.onnx");
+    const bytes = await readFile(f);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(f, bytes);
+    await expectRefused(dir, "checksum_mismatch", /interference\.onnx has sha256/);
+  });
+
+  it("refuses a wrong schema version", async () => {
+    const dir = await writeTestBundle(path.join(root, "schema"), { schemaVersion: 2 });
+    await expectRefused(dir, "schema_mismatch", /schema_version is 2/);
+  });
+
+  it("refuses a different feature order", async () => {
+    const names = [...FEATURE_NAMES];
+    [names[0], names[1]] = [names[1]!, names[0]!];
+    const dir = await writeTestBundle(path.join(root, "order"), { featureNames: names });
+    await expectRefused(dir, "schema_mismatch", /feature_names\[0\]/);
+  });
+
+  it("refuses an ONNX file that does not parse even with a matching checksum", async () => {
+    const dir = await writeTestBundle(path.join(root, "garbage"));
+    const garbage = Buffer.from("not an onnx model");
+    await writeFile(path.join(dir, "regime.onnx"), garbage);
+    const m = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+    m.files["regime.onnx"] = (await import("node:crypto")).createHash("sha256").update(garbage).digest("hex");
+    await writeFile(path.join(dir, "manifest.json"), JSON.stringify(m));
+    await expectRefused(dir, "onnx_invalid", /regime\.onnx does not load/);
+  });
+
+  it("refuses a missing file and malformed JSON", async () => {
+    const dir = await writeTestBundle(path.join(root, "missing"));
+    await rm(path.join(dir, "regime.onnx"));
+    await expectRefused(dir, "unreadable", /regime\.onnx/);
+    await writeFile(path.join(dir, "manifest.json"), "{ not json");
+    await expectRefused(dir, "format", /not valid JSON/);
+  });
+});
