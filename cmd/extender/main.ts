@@ -1,0 +1,47 @@
+// OverSeer kube-scheduler extender: POST <prefix>/filter and <prefix>/prioritize, GET /healthz, /metrics.
+import { ConfigError, formatHelp, parseFlags } from "../../lib/config/flags.js";
+import { startExtender } from "../../lib/extender/app.js";
+import { EXTENDER_FLAGS, toExtenderConfig } from "../../lib/extender/config.js";
+
+const PROGRAM = "overseer-extender";
+const SUMMARY = "kube-scheduler extender backed by scorer-svc (see docs/extender.md)";
+
+function loadConfig() {
+  try {
+    const flags = parseFlags(process.argv.slice(2), process.env, EXTENDER_FLAGS);
+    if (flags.help) {
+      process.stdout.write(formatHelp(PROGRAM, SUMMARY, EXTENDER_FLAGS));
+      process.exit(0);
+    }
+    return toExtenderConfig(flags);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${PROGRAM}: configuration error: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+const config = loadConfig();
+const extender = await startExtender(config);
+process.stderr.write(
+  JSON.stringify({
+    level: "info",
+    component: "extender",
+    msg: "listening",
+    url: `${extender.server.url}${config.pathPrefix}`,
+    scorer: config.scorerAddress,
+    scorerDeadlineMs: config.scorerDeadlineMs,
+    onBackendError: config.onBackendError,
+  }) + "\n",
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    extender.close().then(() => process.exit(0));
+  });
+}

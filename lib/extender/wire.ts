@@ -1,0 +1,187 @@
+// The kube-scheduler extender wire format (k8s.io/kube-scheduler/extender/v1, types.go).
+// Go marshals these structs without json tags, so the top-level fields are PascalCase
+// (Pod, Nodes, NodeNames, FailedNodes, ...); the embedded Pod and Node objects are ordinary
+// camelCase Kubernetes JSON. decode* turns a parsed body into a validated request or throws
+// BadRequestError; encode* builds the answer objects.
+import { BadRequestError } from "./errors.js";
+
+/** MaxExtenderPriority: kube-scheduler multiplies an extender score by weight * (100 / 10). */
+export const MAX_EXTENDER_PRIORITY = 10;
+export const MIN_EXTENDER_PRIORITY = 0;
+const MAX_NODE_NAME_LENGTH = 253;
+
+/** The part of a Pod the extender reads (the rest of the object is ignored). */
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  uid: string;
+  annotations: Readonly<Record<string, string>>;
+  labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * "names": nodeCacheCapable: true — NodeNames in, NodeNames out.
+ * "nodes": nodeCacheCapable: false — Nodes.items (full Node objects) in, Nodes out.
+ */
+export type CandidateMode = "names" | "nodes";
+
+export interface ExtenderRequest {
+  pod: PodInfo;
+  mode: CandidateMode;
+  /** Distinct candidate names in request order (duplicates dropped). */
+  nodeNames: string[];
+  /** mode "nodes": the Node objects exactly as received, by name, to be echoed back unchanged. */
+  nodesByName?: Map<string, unknown>;
+}
+
+/** One entry of HostPriorityList. */
+export interface HostPriority {
+  Host: string;
+  Score: number;
+}
+
+/** ExtenderFilterResult as kube-scheduler decodes it. */
+export interface ExtenderFilterResult {
+  Nodes: { metadata: Record<string, never>; items: unknown[] } | null;
+  NodeNames: string[] | null;
+  FailedNodes: Record<string, string>;
+  FailedAndUnresolvableNodes: Record<string, string>;
+  Error: string;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return `a ${typeof v}`;
+}
+
+/** Parses the raw body text; a syntax error becomes 400 with the parser's message. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === "") throw new BadRequestError("empty request body (expected ExtenderArgs JSON)");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BadRequestError(`malformed JSON: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function stringMap(v: unknown, field: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) throw new BadRequestError(`${field} must be an object of strings, got ${describe(v)}`);
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val !== "string") throw new BadRequestError(`${field}[${JSON.stringify(k)}] must be a string, got ${describe(val)}`);
+  }
+  return v as Record<string, string>;
+}
+
+function optionalString(v: unknown, field: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") throw new BadRequestError(`${field} must be a string, got ${describe(v)}`);
+  return v;
+}
+
+export function decodePod(v: unknown): PodInfo {
+  if (!isObject(v)) throw new BadRequestError(`Pod must be a Pod object, got ${v === undefined ? "nothing" : describe(v)}`);
+  const meta = v.metadata;
+  if (!isObject(meta)) throw new BadRequestError(`Pod.metadata must be an object, got ${meta === undefined ? "nothing" : describe(meta)}`);
+  const name = optionalString(meta.name, "Pod.metadata.name");
+  if (name === "") throw new BadRequestError("Pod.metadata.name is missing");
+  return {
+    name,
+    namespace: optionalString(meta.namespace, "Pod.metadata.namespace"),
+    uid: optionalString(meta.uid, "Pod.metadata.uid"),
+    annotations: stringMap(meta.annotations, "Pod.metadata.annotations"),
+    labels: stringMap(meta.labels, "Pod.metadata.labels"),
+  };
+}
+
+function checkNodeName(v: unknown, field: string): string {
+  if (typeof v !== "string") throw new BadRequestError(`${field} must be a node name string, got ${describe(v)}`);
+  if (v === "") throw new BadRequestError(`${field} is an empty node name`);
+  if (v.length > MAX_NODE_NAME_LENGTH) throw new BadRequestError(`${field} is longer than ${MAX_NODE_NAME_LENGTH} characters`);
+  return v;
+}
+
+/** Validates an ExtenderArgs document (filter and prioritize take the same arguments). */
+export function decodeExtenderArgs(body: unknown): ExtenderRequest {
+  if (!isObject(body)) throw new BadRequestError(`body must be an ExtenderArgs object, got ${describe(body)}`);
+  const pod = decodePod(body.Pod);
+  const hasNames = body.NodeNames !== undefined && body.NodeNames !== null;
+  const hasNodes = body.Nodes !== undefined && body.Nodes !== null;
+  if (hasNames && hasNodes) throw new BadRequestError("send either NodeNames (nodeCacheCapable: true) or Nodes (false), not both");
+  if (!hasNames && !hasNodes) throw new BadRequestError("no candidates: NodeNames (nodeCacheCapable: true) or Nodes.items (false) is required");
+
+  if (hasNames) {
+    const list = body.NodeNames;
+    if (!Array.isArray(list)) throw new BadRequestError(`NodeNames must be an array of strings, got ${describe(list)}`);
+    if (list.length === 0) throw new BadRequestError("NodeNames is empty (no candidate nodes)");
+    const seen = new Set<string>();
+    for (let i = 0; i < list.length; i++) seen.add(checkNodeName(list[i], `NodeNames[${i}]`));
+    return { pod, mode: "names", nodeNames: [...seen] };
+  }
+
+  const nodes = body.Nodes;
+  if (!isObject(nodes)) throw new BadRequestError(`Nodes must be a NodeList object, got ${describe(nodes)}`);
+  const items = nodes.items;
+  if (!Array.isArray(items)) throw new BadRequestError(`Nodes.items must be an array of Node objects, got ${items === undefined ? "nothing" : describe(items)}`);
+  if (items.length === 0) throw new BadRequestError("Nodes.items is empty (no candidate nodes)");
+  const nodesByName = new Map<string, unknown>();
+  for (let i = 0; i < items.length; i++) {
+    const node = items[i];
+    if (!isObject(node) || !isObject(node.metadata)) throw new BadRequestError(`Nodes.items[${i}] must be a Node object with metadata`);
+    const name = checkNodeName(node.metadata.name, `Nodes.items[${i}].metadata.name`);
+    if (!nodesByName.has(name)) nodesByName.set(name, node);
+  }
+  return { pod, mode: "nodes", nodeNames: [...nodesByName.keys()], nodesByName };
+}
+
+/**
+ * Builds ExtenderFilterResult in the request's mode. Only names that were in the request are
+ * answered: feasible and failed names outside it are dropped here, whatever the caller passes.
+ */
+export function encodeFilterResult(
+  req: ExtenderRequest,
+  feasible: readonly string[],
+  failed: ReadonlyMap<string, string>,
+): ExtenderFilterResult {
+  const inRequest = req.nodesByName ?? new Set(req.nodeNames);
+  const kept: string[] = [];
+  const seen = new Set<string>();
+  for (const name of feasible) {
+    if (inRequest.has(name) && !seen.has(name) && !failed.has(name)) {
+      seen.add(name);
+      kept.push(name);
+    }
+  }
+  const failedNodes: Record<string, string> = {};
+  for (const [name, reason] of failed) if (inRequest.has(name)) failedNodes[name] = reason;
+  return {
+    Nodes: req.mode === "nodes" ? { metadata: {}, items: kept.map((n) => req.nodesByName!.get(n)) } : null,
+    NodeNames: req.mode === "names" ? kept : null,
+    FailedNodes: failedNodes,
+    FailedAndUnresolvableNodes: {},
+    Error: "",
+  };
+}
+
+/** Clamps to an integer in [0, MaxExtenderPriority]; non-finite becomes 0 (worst). */
+export function clampScore(score: number): number {
+  if (!Number.isFinite(score)) return MIN_EXTENDER_PRIORITY;
+  return Math.min(MAX_EXTENDER_PRIORITY, Math.max(MIN_EXTENDER_PRIORITY, Math.round(score)));
+}
+
+/**
+ * Builds HostPriorityList: one entry per requested node, in request order; a node without a
+ * score gets `missingScore`. Names outside the request cannot appear (the loop is over the request).
+ */
+export function encodePrioritizeResult(
+  req: ExtenderRequest,
+  scores: ReadonlyMap<string, number>,
+  missingScore: number,
+): HostPriority[] {
+  return req.nodeNames.map((name) => ({ Host: name, Score: clampScore(scores.get(name) ?? missingScore) }));
+}
