@@ -1,32 +1,65 @@
-# OverSeer: every target installs what it needs itself.
+# OverSeer. `make run` and `make test` install what they need themselves (npm ci, the training
+# venv, external test tools); nothing installed by hand is assumed.
 SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 export NO_COLOR := 1
 NODE_STAMP := node_modules/.overseer-installed
+VENV_STAMP := training/.venv/.overseer-installed
+BUF := node_modules/.bin/buf
 
-.PHONY: all deps build gen lint test test-ts run bench clean
+DURATION ?= 60s
+NODES ?= 8
+SEED ?= 1
+RUN_FLAGS ?=
+
+.PHONY: all deps pydeps tools build gen lint check-gen breaking test run e2e bench corpus bundle clean
 
 all: build
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
-
 deps: $(NODE_STAMP)
 
+$(VENV_STAMP): training/pyproject.toml training/setup-venv.sh
+	bash training/setup-venv.sh
+	touch $@
+pydeps: $(VENV_STAMP)
+
+tools:
+	bash scripts/install-tools.sh
+
 gen: deps
-	node_modules/.bin/buf generate
+	$(BUF) generate
 
 lint: deps
-	node_modules/.bin/buf lint
+	$(BUF) lint
+
+# gen/ must equal what `buf generate` makes from proto/.
+check-gen: deps
+	bash scripts/check-gen.sh
+
+# Contracts must stay compatible with the baseline commit in .ci/breaking-baseline.
+breaking: deps
+	$(BUF) breaking --against ".git#ref=$$(cat .ci/breaking-baseline)"
 
 build: deps
 	node_modules/.bin/tsc -p tsconfig.json
 
-test-ts: build
-	node_modules/.bin/vitest run
+test: build pydeps tools
+	bash scripts/test-all.sh
 
-test: test-ts
+run: build
+	node dist/cmd/overseer-local/main.js --duration $(DURATION) --nodes $(NODES) --seed $(SEED) $(RUN_FLAGS)
+
+E2E_JSON ?= reports/e2e.json
+e2e: build
+	bash test/k8s/build.sh
+	mkdir -p reports
+	OVERSEER_E2E=1 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=$(E2E_JSON) test/k8s-e2e.test.ts
+
+bench: build
+	@for b in dist/bench/*.js; do echo "== $$b"; node $$b || exit 1; done
 
 clean:
-	rm -rf dist
+	rm -rf dist reports

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the external tools the integration tests and the local stack use, each only when missing:
+#   prometheus + promtool (Debian), grpcurl and Jaeger v2 (go install into .tools/bin).
+# Usage: scripts/install-tools.sh [prometheus] [grpcurl] [jaeger]   (no argument: all of them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS_BIN="$PWD/.tools/bin"
+mkdir -p "$TOOLS_BIN"
+GRPCURL_VERSION=v1.9.3
+JAEGER_VERSION=v1.76.0
+
+want() { [ $# -eq 0 ] && return 0; return 1; }
+wanted=("$@")
+is_wanted() { [ ${#wanted[@]} -eq 0 ] && return 0; local w; for w in "${wanted[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if is_wanted prometheus; then
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    echo "install-tools: installing prometheus (Debian)"
+    apt_install prometheus
+  fi
+fi
+
+go_tool() { # name module version
+  local name=$1 module=$2 version=$3
+  if [ -x "$TOOLS_BIN/$name" ] && [ -f "$TOOLS_BIN/.$name-$version" ]; then return 0; fi
+  echo "install-tools: go install $module@$version (first build takes minutes; later ones reuse Go's cache)"
+  local start=$SECONDS
+  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "$module@$version"
+  touch "$TOOLS_BIN/.$name-$version"
+  echo "install-tools: $name built in $((SECONDS - start)) s"
+}
+
+is_wanted grpcurl && go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
+is_wanted jaeger && go_tool jaeger github.com/jaegertracing/jaeger/cmd/jaeger "$JAEGER_VERSION"
+exit 0
