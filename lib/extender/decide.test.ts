@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { Regime } from "../../gen/overseer/v1/regime.js";
+import { ScoreBasis, type NodeScore } from "../../gen/overseer/v1/scorer_service.js";
+import { decideFilter, decideScores, neutralScores, topScores } from "./decide.js";
+import { decodeExtenderArgs } from "./wire.js";
+
+const req = decodeExtenderArgs({ Pod: { metadata: { name: "p" } }, NodeNames: ["a", "b", "c"] });
+const score = (nodeName: string, s: number): NodeScore => ({
+  nodeName,
+  score: s,
+  predictedSlowdown: 1,
+  slowdownUpperBound: 1,
+  regime: Regime.REGIME_QUIET,
+  basis: ScoreBasis.SCORE_BASIS_MODEL,
+});
+
+describe("decideScores", () => {
+  it("takes scorer scores for requested nodes", () => {
+    const d = decideScores(req, { scores: [score("a", 9), score("b", 2), score("c", 5)], modelVersion: "m" });
+    expect([...d.scores]).toEqual([["a", 9], ["b", 2], ["c", 5]]);
+    expect(d.missing).toEqual([]);
+  });
+  it("a node the scorer left out is worst case (0) and reported", () => {
+    const d = decideScores(req, { scores: [score("a", 9)], modelVersion: "m" });
+    expect(d.scores.get("b")).toBe(0);
+    expect(d.missing).toEqual(["b", "c"]);
+  });
+  it("names the scorer invented are dropped and reported", () => {
+    const d = decideScores(req, { scores: [score("a", 9), score("zz", 10)], modelVersion: "m" });
+    expect(d.scores.has("zz")).toBe(false);
+    expect(d.unexpected).toEqual(["zz"]);
+  });
+  it("out-of-range scores are clamped", () => {
+    const d = decideScores(req, { scores: [score("a", 42), score("b", -1), score("c", 3)], modelVersion: "m" });
+    expect(d.scores.get("a")).toBe(10);
+    expect(d.scores.get("b")).toBe(0);
+  });
+  it("neutral scores are equal for every candidate", () => {
+    expect(new Set(neutralScores(req).values()).size).toBe(1);
+  });
+});
+
+describe("decideFilter", () => {
+  it("removes only the nodes the scorer filtered, with its reason", () => {
+    const d = decideFilter(req, { feasibleNodeNames: ["a"], filtered: [{ nodeName: "b", reason: "bound 1.6 > 1.25" }] });
+    expect(d.feasible).toEqual(["a", "c"]);
+    expect([...d.failed]).toEqual([["b", "bound 1.6 > 1.25"]]);
+  });
+  it("filtered names outside the request are ignored", () => {
+    const d = decideFilter(req, { feasibleNodeNames: ["x"], filtered: [{ nodeName: "y", reason: "r" }] });
+    expect(d.feasible).toEqual(["a", "b", "c"]);
+    expect(d.unexpected).toEqual(["y", "x"]);
+  });
+  it("empty reason gets a default", () => {
+    expect(decideFilter(req, { feasibleNodeNames: [], filtered: [{ nodeName: "a", reason: "" }] }).failed.get("a")).toMatch(/slowdown/);
+  });
+});
+
+it("topScores sorts highest first, ties by name, limited", () => {
+  expect(topScores(new Map([["b", 5], ["a", 5], ["c", 9]]), 2)).toEqual(["c=9", "a=5"]);
+});
