@@ -14,6 +14,10 @@ describe("extender config", () => {
       tls: undefined,
     });
   });
+  it("path prefix is normalised to a leading slash and no trailing one", () => {
+    expect(parseExtenderConfig(["--path-prefix", "sched/ext/"], {}).pathPrefix).toBe("/sched/ext");
+    expect(parseExtenderConfig(["--path-prefix", "/"], {}).pathPrefix).toBe("");
+  });
   it("flags and env", () => {
     const c = parseExtenderConfig(["--listen", "[::1]:0", "--on-backend-error=error", "--scorer-deadline", "300ms"], {
       OVERSEER_EXTENDER_BREAKER_FAILURES: "2",

@@ -2,6 +2,7 @@
 import { ConfigError, nonNegative, parseFlags, positive, type FlagSpecs, type ParsedFlags } from "../config/flags.js";
 import type { OnBackendError } from "./service.js";
 import type { LogLevel } from "./log.js";
+import { normalizePathPrefix } from "./http.js";
 
 export const EXTENDER_FLAGS = {
   listen: {
@@ -132,7 +133,7 @@ export function toExtenderConfig(f: ParsedFlags<typeof EXTENDER_FLAGS>): Extende
   return {
     host,
     port,
-    pathPrefix: f.pathPrefix,
+    pathPrefix: normalizePathPrefix(f.pathPrefix),
     scorerAddress: f.scorerAddress,
     scorerDeadlineMs: f.scorerDeadline,
     httpTimeoutMs: f.httpTimeout,
