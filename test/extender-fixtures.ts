@@ -224,12 +224,14 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: res.status, contentType: res.headers.get("content-type"), text, json };
 }
 
-/** Value of one sample of a metric in Prometheus text format (undefined if absent). */
+/** Value of one sample (histograms: pass "<name>_count", "<name>_sum"); undefined if absent. */
 export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  if (!metric) return undefined;
-  const sample = (metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[]).find(
-    (v) => (v.metricName === undefined || v.metricName === name) && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val),
-  );
-  return sample?.value;
+  for (const metric of await registry.getMetricsAsJSON()) {
+    if (!name.startsWith(metric.name)) continue;
+    const sample = (metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[]).find(
+      (v) => (v.metricName ?? metric.name) === name && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val),
+    );
+    if (sample) return sample.value;
+  }
+  return undefined;
 }
