@@ -157,8 +157,8 @@ export function encodeFilterResult(
       kept.push(name);
     }
   }
-  const failedNodes: Record<string, string> = {};
-  for (const [name, reason] of failed) if (inRequest.has(name)) failedNodes[name] = reason;
+  // fromEntries defines own properties, so even a name like "__proto__" stays a plain key.
+  const failedNodes: Record<string, string> = Object.fromEntries([...failed].filter(([name]) => inRequest.has(name)));
   return {
     Nodes: req.mode === "nodes" ? { metadata: {}, items: kept.map((n) => req.nodesByName!.get(n)) } : null,
     NodeNames: req.mode === "names" ? kept : null,
