@@ -206,7 +206,8 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
           warnUnexpected("prioritize", req, d.unexpected, d.missing);
           settle("prioritize", span, "scored");
           span.setAttribute("overseer.model_version", resp.modelVersion);
-          span.setAttribute("overseer.scores", topScores(d.scores, spanScoreLimit));
+          // Sorting thousands of scores is wasted work when no SDK records the span.
+          if (span.isRecording()) span.setAttribute("overseer.scores", topScores(d.scores, spanScoreLimit));
           return encodePrioritizeResult(req, d.scores, 0);
         } catch (err) {
           if (!(err instanceof Degraded)) throw err;
