@@ -1,6 +1,6 @@
 // The one interface every counter source implements (perf, replay, sim).
-import type { CounterSource as CounterSourceKind, MissingEvent } from "../../gen/overseer/v1/node_state.js";
-import type { IntervalCounters } from "../features/counters.js";
+import type { CounterSource as CounterSourceKind, MissingEvent, PmuFacts } from "../../gen/overseer/v1/node_state.js";
+import type { IntervalCounters, NodeCapacity } from "../features/counters.js";
 
 /** One measurement window as a source delivers it. */
 export interface CounterSample {
@@ -23,6 +23,8 @@ export interface SourceCapabilities {
   resctrlAvailable: boolean;
   /** Free text for the start-up log (perf version, recording path, sim variant). */
   description: string;
+  /** Node facts of a simulated node; real sources leave it out and the local node's facts are used. */
+  nodeFacts?: { pmu: PmuFacts; capacity: NodeCapacity };
 }
 
 export interface SourceStats {
