@@ -20,7 +20,7 @@ function baseConfig(bundleDir: string) {
 }
 
 const classify = (c: RegimeServiceClient, vectors: FeatureVector[]) =>
-  new Promise<ClassifyResponse>((resolve, reject) => c.classify({ vectors }, { deadline: Date.now() + 5000 }, (e, r) => (e ? reject(e) : resolve(r))));
+  new Promise<ClassifyResponse>((resolve, reject) => c.classify({ vectors }, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e, r) => (e ? reject(e) : resolve(r))));
 
 function healthStatus(port: number, service: string): Promise<string> {
   const Ctor = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, "Health");

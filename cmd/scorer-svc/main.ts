@@ -1,0 +1,33 @@
+// scorer-svc: newest NodeState per node, interference model, scores for the extender.
+import { loadConfigOrExit } from "../../lib/config/flags.js";
+import { jsonLog } from "../../lib/bundle/json-log.js";
+import { SCORER_FLAGS } from "../../lib/scorer/config.js";
+import { startScorerService } from "../../lib/scorer/scorer-server.js";
+
+const cfg = loadConfigOrExit("scorer-svc", "Keeps the newest NodeState per node and scores candidate nodes for a workload (ONNX interference model).", SCORER_FLAGS);
+const log = jsonLog("scorer-svc");
+const clusterMode = cfg.kubeconfig !== "" || cfg.inCluster;
+const startWatch = clusterMode
+  ? async (...args: Parameters<NonNullable<Parameters<typeof startScorerService>[0]["startWatch"]>>) => {
+      const { startNodeStateWatch } = await import("../../lib/scorer/nodestate-watch.js");
+      return startNodeStateWatch({ kubeconfig: cfg.kubeconfig, inCluster: cfg.inCluster, store: args[0], onAccepted: args[1], metrics: args[2], log });
+    }
+  : undefined;
+const svc = await startScorerService({ ...cfg, log, defaultMetrics: true, startWatch });
+log("info", "listening", { grpc: svc.grpcPort, metrics: svc.metricsPort, bundleDir: cfg.bundleDir, model: svc.holder.current()?.manifest.version ?? null, regime: cfg.regimeAddress, clusterMode });
+
+let stopping = false;
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "shutting down", { signal: sig });
+    svc.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log("error", "shutdown failed", { error: String(e) });
+        process.exit(1);
+      },
+    );
+  });
+}

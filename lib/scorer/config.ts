@@ -1,0 +1,29 @@
+// scorer-svc configuration: flags and env vars, validated once at start-up.
+import { nonNegative, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
+
+const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
+const optionalHostPort = (v: string) => (v === "" ? undefined : hostPort(v));
+
+export const SCORER_FLAGS = {
+  listen: { name: "listen", type: "string", env: "OVERSEER_SCORER_LISTEN", default: "127.0.0.1:50053", help: "gRPC listen address (host:port; port 0 = ephemeral)", validate: hostPort } as FlagSpec<"string">,
+  metricsHost: { name: "metrics-host", type: "string", env: "OVERSEER_SCORER_METRICS_HOST", default: "127.0.0.1", help: "host of the Prometheus /metrics HTTP server" } as FlagSpec<"string">,
+  metricsPort: { name: "metrics-port", type: "int", env: "OVERSEER_SCORER_METRICS_PORT", default: 9453, help: "port of the Prometheus /metrics HTTP server (0 = ephemeral)", validate: portRange } as FlagSpec<"int">,
+  bundleDir: { name: "bundle-dir", type: "string", env: "OVERSEER_BUNDLE_DIR", default: "models/default", help: "model bundle directory; watched for new bundles" } as FlagSpec<"string">,
+  pollInterval: { name: "poll-interval", type: "duration", env: "OVERSEER_BUNDLE_POLL_INTERVAL", default: 5000, help: "how often the bundle directory is checked (0 disables hot reload)", validate: nonNegative } as FlagSpec<"duration">,
+  regimeAddress: { name: "regime-address", type: "string", env: "OVERSEER_REGIME_ADDRESS", default: "127.0.0.1:50052", help: "regime-svc address (host:port); empty = never classify (every node is scored with the worst regime)", validate: optionalHostPort } as FlagSpec<"string">,
+  regimeTimeout: { name: "regime-timeout", type: "duration", env: "OVERSEER_REGIME_TIMEOUT", default: 2000, help: "deadline of one Classify call", validate: positive } as FlagSpec<"duration">,
+  regimeFlush: { name: "regime-flush", type: "duration", env: "OVERSEER_REGIME_FLUSH", default: 50, help: "new states wait at most this long before a Classify batch is sent", validate: positive } as FlagSpec<"duration">,
+  regimeBatch: { name: "regime-batch", type: "int", env: "OVERSEER_REGIME_BATCH", default: 256, help: "a Classify batch is sent at once when this many nodes wait", validate: positive } as FlagSpec<"int">,
+  freshness: { name: "freshness", type: "duration", env: "OVERSEER_FRESHNESS", default: 10_000, help: "a NodeState older than this (now - observed_at) is stale: worst-case score", validate: positive } as FlagSpec<"duration">,
+  worstSlowdown: { name: "worst-slowdown", type: "float", env: "OVERSEER_WORST_SLOWDOWN", default: 2.0, help: "slowdown bound that scores 0 (a bound of 1.0 scores 10, linear in between)", validate: (v: number) => (v > 1 ? undefined : "must be > 1") } as FlagSpec<"float">,
+  placementSettle: { name: "placement-settle", type: "duration", env: "OVERSEER_PLACEMENT_SETTLE", default: 30_000, help: "how long a reported placement is charged unless a newer NodeState shows the pod", validate: nonNegative } as FlagSpec<"duration">,
+  maxCandidates: { name: "max-candidates", type: "int", env: "OVERSEER_SCORER_MAX_CANDIDATES", default: 10_000, help: "largest number of node names in one Score/Filter/Explain request", validate: positive } as FlagSpec<"int">,
+  maxNodes: { name: "max-nodes", type: "int", env: "OVERSEER_SCORER_MAX_NODES", default: 100_000, help: "largest number of nodes the NodeState store holds", validate: positive } as FlagSpec<"int">,
+  maxMessageBytes: { name: "max-message-bytes", type: "int", env: "OVERSEER_SCORER_MAX_MESSAGE_BYTES", default: 16 * 1024 * 1024, help: "largest accepted gRPC request in bytes", validate: positive } as FlagSpec<"int">,
+  onnxThreads: { name: "onnx-threads", type: "int", env: "OVERSEER_ONNX_THREADS", default: 0, help: "onnxruntime intra-op threads (0 = onnxruntime's choice)", validate: nonNegative } as FlagSpec<"int">,
+  kubeconfig: { name: "kubeconfig", type: "string", env: "OVERSEER_KUBECONFIG", default: "", help: "watch NodeState custom resources of the cluster in this kubeconfig (cluster mode)" } as FlagSpec<"string">,
+  inCluster: { name: "in-cluster", type: "bool", env: "OVERSEER_IN_CLUSTER", default: false, help: "watch NodeState custom resources with the pod's service account (cluster mode)" } as FlagSpec<"bool">,
+  shutdownGrace: { name: "shutdown-grace", type: "duration", env: "OVERSEER_SHUTDOWN_GRACE", default: 5000, help: "how long in-flight requests may finish on SIGTERM", validate: nonNegative } as FlagSpec<"duration">,
+};
+
+export type ScorerConfig = ParsedFlags<typeof SCORER_FLAGS>;

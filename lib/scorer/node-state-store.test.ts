@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { Regime } from "../../gen/overseer/v1/regime.js";
+import { FEATURE_COUNT } from "../features/catalog.js";
+import { NodeStateStore } from "./node-state-store.js";
+import { AGENT_START, nodeState } from "./testing/node-states.js";
+
+const store = () => new NodeStateStore({ maxNodes: 3, now: () => 1_000_000 });
+const assess = (regime: Regime) => ({ regime, confidence: 0.9, probabilities: [{ regime, probability: 0.9 }], modelVersion: "v", classifiedAt: new Date() });
+
+describe("NodeStateStore.upsert", () => {
+  it.each([
+    ["a newer sequence is accepted", [1, 2], ["accepted", "accepted"]],
+    ["a duplicate sequence is ignored", [5, 5], ["accepted", "ignored"]],
+    ["an older sequence (out of order) is ignored", [5, 4], ["accepted", "ignored"]],
+  ])("%s", (_n, seqs, outcomes) => {
+    const s = store();
+    expect(seqs.map((q) => s.upsert(nodeState("n1", { sequence: q })).outcome)).toEqual(outcomes);
+  });
+
+  it("a restarted agent (later agent_started_at) restarts the sequence", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 100 }));
+    const later = new Date(AGENT_START.getTime() + 60_000);
+    expect(s.upsert(nodeState("n1", { sequence: 1, agentStartedAt: later })).outcome).toBe("accepted");
+    expect(s.get("n1")!.sequence).toBe(1);
+    // A late message from the previous run is ignored even with a higher sequence.
+    expect(s.upsert(nodeState("n1", { sequence: 101 })).outcome).toBe("ignored");
+  });
+
+  it.each([
+    ["missing state", () => undefined, /state is required/],
+    ["empty node name", () => nodeState(""), /node_name is empty/],
+    ["no observed_at", () => ({ ...nodeState("n1"), observedAt: undefined }), /observed_at/],
+    ["wrong schema version", () => { const st = nodeState("n1"); st.features!.schemaVersion = 9; return st; }, /state\.features\.schema_version/],
+    ["NaN in a present feature", () => { const st = nodeState("n1"); st.features!.values[2] = NaN; return st; }, /state\.features\.values\[2\]/],
+    ["short feature vector", () => { const st = nodeState("n1"); st.features!.values.pop(); return st; }, /state\.features\.values has/],
+  ])("rejects %s", (_n, make, reason) => {
+    const r = store().upsert(make() as never);
+    expect(r.outcome).toBe("rejected");
+    expect(r.reason).toMatch(reason);
+  });
+
+  it("rejects new nodes beyond --max-nodes but keeps updating known ones", () => {
+    const s = store();
+    for (const n of ["a", "b", "c"]) s.upsert(nodeState(n));
+    expect(s.upsert(nodeState("d")).outcome).toBe("rejected");
+    expect(s.upsert(nodeState("a", { sequence: 2 })).outcome).toBe("accepted");
+  });
+
+  it("encodes the model row (absent -> 0 with presence 0) and finds missing critical groups", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { absent: ["mem_bandwidth_fraction_of_peak", "dram_bound_stall_fraction"] }));
+    const rec = s.get("n1")!;
+    expect(rec.row.length).toBe(2 * FEATURE_COUNT);
+    expect(rec.missingGroups).toEqual(["memory bandwidth pressure"]);
+    expect(rec.row[FEATURE_COUNT]).toBe(1);
+  });
+});
+
+describe("NodeStateStore regime cache", () => {
+  it("queues accepted nodes once, keeps the cached regime on a new state and marks it stale", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    s.upsert(nodeState("n1", { sequence: 2 }));
+    const batch = s.takePending(10);
+    expect(batch.map((b) => [b.rec.name, b.sequence])).toEqual([["n1", 2]]);
+    s.setRegime("n1", 2, AGENT_START.getTime(), assess(Regime.REGIME_QUIET));
+    expect(s.get("n1")!.regimeStale).toBe(false);
+    expect(s.get("n1")!.regimeProbs![Regime.REGIME_QUIET]).toBeCloseTo(0.9);
+    s.upsert(nodeState("n1", { sequence: 3 }));
+    expect(s.get("n1")!.regime?.regime).toBe(Regime.REGIME_QUIET);
+    expect(s.get("n1")!.regimeStale).toBe(true);
+  });
+
+  it("a regime classified for a state that was replaced meanwhile stays marked stale", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    const [b] = s.takePending(10);
+    s.upsert(nodeState("n1", { sequence: 2 }));
+    s.setRegime("n1", b!.sequence, b!.startMs, assess(Regime.REGIME_MIXED));
+    expect(s.get("n1")!.regimeStale).toBe(true);
+    expect(s.pendingCount).toBe(1);
+  });
+
+  it("requeue puts failed nodes back", () => {
+    const s = store();
+    s.upsert(nodeState("n1"));
+    s.takePending(10);
+    expect(s.pendingCount).toBe(0);
+    s.requeue(["n1", "gone"]);
+    expect(s.pendingCount).toBe(1);
+  });
+});

@@ -1,0 +1,160 @@
+// The newest NodeState of every node, with its model row and cached regime. Older or duplicate
+// sequence numbers are ignored unless the agent restarted (agent_started_at moved forward);
+// invalid states are rejected. Accepted states queue their node for regime classification.
+import type { NodeState } from "../../gen/overseer/v1/node_state.js";
+import { Regime, type RegimeAssessment } from "../../gen/overseer/v1/regime.js";
+import { writeFeatureRow } from "../bundle/model-input.js";
+import { FEATURE_COUNT } from "../features/catalog.js";
+import { FeatureVectorError, validateFeatureVector } from "../features/feature-vector.js";
+import { missingCriticalGroups } from "./score-math.js";
+
+/** Probabilities indexed by Regime enum value. */
+export const REGIME_SLOTS = 8;
+
+export interface NodeRecord {
+  name: string;
+  state: NodeState;
+  observedAtMs: number;
+  receivedAtMs: number;
+  agentStartedAtMs: number;
+  sequence: number;
+  /** 2F model input: values (absent -> 0) then presence flags. */
+  row: Float32Array;
+  missingGroups: string[];
+  /** Cached regime (possibly from an older state of this node). */
+  regime: RegimeAssessment | undefined;
+  regimeProbs: Float32Array | undefined;
+  /** The cached regime was classified for an older state than the current one. */
+  regimeStale: boolean;
+  /** "uid" and "namespace/name" of resident pods. */
+  residentKeys: Set<string>;
+}
+
+export type UpsertOutcome = "accepted" | "ignored" | "rejected";
+export interface UpsertResult {
+  outcome: UpsertOutcome;
+  reason?: string;
+}
+
+export interface StoreOptions {
+  maxNodes: number;
+  now?: () => number;
+}
+
+export function residentKey(ns: string, name: string): string {
+  return `${ns}/${name}`;
+}
+
+export class NodeStateStore {
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly pending = new Set<string>();
+  private readonly listeners: ((rec: NodeRecord) => void)[] = [];
+  readonly now: () => number;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  get(name: string): NodeRecord | undefined {
+    return this.nodes.get(name);
+  }
+
+  values(): IterableIterator<NodeRecord> {
+    return this.nodes.values();
+  }
+
+  onAccepted(fn: (rec: NodeRecord) => void): void {
+    this.listeners.push(fn);
+  }
+
+  upsert(state: NodeState | undefined, receivedAtMs = this.now()): UpsertResult {
+    if (!state) return { outcome: "rejected", reason: "state is required" };
+    if (!state.nodeName) return { outcome: "rejected", reason: "state.node_name is empty" };
+    if (!state.observedAt || Number.isNaN(state.observedAt.getTime())) return { outcome: "rejected", reason: "state.observed_at is required" };
+    try {
+      validateFeatureVector(state.features, "state.features");
+    } catch (e) {
+      if (e instanceof FeatureVectorError) return { outcome: "rejected", reason: e.message };
+      throw e;
+    }
+    const startMs = state.agentStartedAt?.getTime() ?? 0;
+    const prev = this.nodes.get(state.nodeName);
+    if (prev) {
+      if (startMs < prev.agentStartedAtMs) return { outcome: "ignored", reason: "from an agent run older than the current one" };
+      if (startMs === prev.agentStartedAtMs && state.sequence <= prev.sequence) {
+        return { outcome: "ignored", reason: `sequence ${state.sequence} is not newer than ${prev.sequence}` };
+      }
+    } else if (this.nodes.size >= this.opts.maxNodes) {
+      return { outcome: "rejected", reason: `the store holds ${this.opts.maxNodes} nodes, its limit` };
+    }
+    const row = prev?.row ?? new Float32Array(2 * FEATURE_COUNT);
+    writeFeatureRow(state.features!, row, 0);
+    const residentKeys = new Set<string>();
+    for (const r of state.residents) {
+      if (r.podUid) residentKeys.add(r.podUid);
+      residentKeys.add(residentKey(r.podNamespace, r.podName));
+    }
+    const rec: NodeRecord = {
+      name: state.nodeName,
+      state,
+      observedAtMs: state.observedAt.getTime(),
+      receivedAtMs,
+      agentStartedAtMs: startMs,
+      sequence: state.sequence,
+      row,
+      missingGroups: missingCriticalGroups(state.features!.states),
+      regime: prev?.regime,
+      regimeProbs: prev?.regimeProbs,
+      regimeStale: prev?.regime !== undefined,
+      residentKeys,
+    };
+    this.nodes.set(rec.name, rec);
+    this.pending.add(rec.name);
+    for (const l of this.listeners) l(rec);
+    return { outcome: "accepted" };
+  }
+
+  delete(name: string): boolean {
+    this.pending.delete(name);
+    return this.nodes.delete(name);
+  }
+
+  /** Up to `max` nodes waiting for classification, with the sequence each was taken at. */
+  takePending(max: number): { rec: NodeRecord; sequence: number; startMs: number }[] {
+    const out: { rec: NodeRecord; sequence: number; startMs: number }[] = [];
+    for (const name of this.pending) {
+      if (out.length >= max) break;
+      this.pending.delete(name);
+      const rec = this.nodes.get(name);
+      if (rec) out.push({ rec, sequence: rec.sequence, startMs: rec.agentStartedAtMs });
+    }
+    return out;
+  }
+
+  /** Puts nodes back in the queue (classification failed). */
+  requeue(names: Iterable<string>): void {
+    for (const n of names) if (this.nodes.has(n)) this.pending.add(n);
+  }
+
+  /** Caches a regime classified for (sequence, startMs); fresh only if that is still the node's current state. */
+  setRegime(name: string, sequence: number, startMs: number, a: RegimeAssessment): void {
+    const rec = this.nodes.get(name);
+    if (!rec) return;
+    const probs = new Float32Array(REGIME_SLOTS);
+    for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
+    rec.regime = a;
+    rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
+    rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
+  }
+
+  ageMs(rec: NodeRecord, now = this.now()): number {
+    return Math.max(0, now - rec.observedAtMs);
+  }
+}

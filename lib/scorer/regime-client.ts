@@ -1,0 +1,23 @@
+// The scorer's client of regime-svc: Classify with a deadline.
+import * as grpc from "@grpc/grpc-js";
+import type { FeatureVector } from "../../gen/overseer/v1/features.js";
+import { RegimeServiceClient, type ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
+
+export interface RegimeClassifier {
+  classify(vectors: FeatureVector[]): Promise<ClassifyResponse>;
+  close(): void;
+}
+
+export function createRegimeClassifier(address: string, timeoutMs: number): RegimeClassifier {
+  const client = new RegimeServiceClient(address, grpc.credentials.createInsecure(), {
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  });
+  return {
+    classify: (vectors) =>
+      new Promise((resolve, reject) =>
+        client.classify({ vectors }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(new Error(`regime-svc Classify: ${err.details || err.message}`)) : resolve(res))),
+      ),
+    close: () => client.close(),
+  };
+}

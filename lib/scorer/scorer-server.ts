@@ -1,0 +1,103 @@
+// Assembles scorer-svc: bundle holder, NodeState store, regime batcher, metrics, gRPC server
+// (reflection + health), /metrics, and (cluster mode) the NodeState custom resource watch.
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { ScorerServiceService } from "../../gen/overseer/v1/scorer_service.js";
+import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
+import { startGrpcServer } from "../grpc/server.js";
+import { startMetricsServer } from "../metrics/http-server.js";
+import type { ScorerConfig } from "./config.js";
+import { createScorerMetrics } from "./metrics.js";
+import { NodeStateStore } from "./node-state-store.js";
+import { RecentPlacements } from "./recent-placements.js";
+import { RegimeBatcher, type ClassifyFn } from "./regime-batcher.js";
+import { createRegimeClassifier } from "./regime-client.js";
+import { createScorerServiceImpl } from "./scorer-service.js";
+
+export const SCORER_SERVICE_NAME = "overseer.v1.ScorerService";
+
+export interface RunningScorerService {
+  grpcPort: number;
+  metricsPort: number;
+  holder: BundleHolder;
+  store: NodeStateStore;
+  batcher: RegimeBatcher;
+  registry: Registry;
+  stop(): Promise<void>;
+}
+
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster"> & {
+  log?: LogFn;
+  defaultMetrics?: boolean;
+  now?: () => number;
+  /** Replaces the regime-svc client (tests). */
+  classify?: ClassifyFn;
+  /** Cluster mode: started after the store exists; returns a stop function. */
+  startWatch?: (store: NodeStateStore, onAccepted: () => void, metrics: ReturnType<typeof createScorerMetrics>) => Promise<() => Promise<void>>;
+};
+
+export async function startScorerService(cfg: ScorerServerOptions): Promise<RunningScorerService> {
+  const now = cfg.now ?? Date.now;
+  const registry = new Registry();
+  if (cfg.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "overseer_scorer_" });
+  const store = new NodeStateStore({ maxNodes: cfg.maxNodes, now });
+  const recent = new RecentPlacements({ settleMs: cfg.placementSettle, maxPerNode: 16, now });
+  store.onAccepted((rec) => recent.settleFrom(rec));
+  const params = { freshnessMs: cfg.freshness, worstSlowdown: cfg.worstSlowdown };
+  const metrics = createScorerMetrics(registry, store, recent, () => params.freshnessMs);
+
+  const regimeClient = !cfg.classify && cfg.regimeAddress ? createRegimeClassifier(cfg.regimeAddress, cfg.regimeTimeout) : undefined;
+  const classify: ClassifyFn | undefined = cfg.classify ?? regimeClient?.classify;
+  const batcher = new RegimeBatcher({
+    store,
+    classify: classify ?? (() => Promise.reject(new Error("no regime-svc configured"))),
+    flushIntervalMs: cfg.regimeFlush,
+    maxBatch: cfg.regimeBatch,
+    onBatch: (n) => metrics.regimeBatchSize.observe(n),
+    onResult: (ok) => {
+      metrics.regimeServiceUp.set(ok ? 1 : 0);
+      if (!ok) metrics.regimeFailures.inc();
+    },
+    log: cfg.log,
+  });
+  const onAccepted = classify ? () => batcher.notify() : () => undefined;
+
+  let setServing: (on: boolean) => void = () => undefined;
+  const holder = new BundleHolder({
+    dir: cfg.bundleDir,
+    pollIntervalMs: cfg.pollInterval,
+    loadOptions: { intraOpThreads: cfg.onnxThreads },
+    log: cfg.log,
+    onLoaded: (b, prev) => {
+      metrics.service.onLoaded(b, prev);
+      setServing(true);
+    },
+    onRefused: (reason) => metrics.service.onRefused(reason),
+  });
+  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, maxCandidates: cfg.maxCandidates, now, log: cfg.log });
+  const grpcServer = await startGrpcServer({
+    address: cfg.listen,
+    services: [{ name: SCORER_SERVICE_NAME, definition: ScorerServiceService, implementation: impl }],
+    maxReceiveMessageBytes: cfg.maxMessageBytes,
+  });
+  setServing = (on) => grpcServer.setServing(SCORER_SERVICE_NAME, on);
+  await holder.start();
+  if (holder.current()) setServing(true);
+  const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics) : undefined;
+  const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });
+  return {
+    grpcPort: grpcServer.port,
+    metricsPort: metricsServer.port,
+    holder,
+    store,
+    batcher,
+    registry,
+    async stop() {
+      await grpcServer.shutdown(cfg.shutdownGrace);
+      await stopWatch?.();
+      await batcher.stop();
+      regimeClient?.close();
+      await metricsServer.close();
+      await holder.stop();
+    },
+  };
+}
