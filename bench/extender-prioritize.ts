@@ -127,6 +127,8 @@ interface Result {
   p99: number;
   rps: number;
   n: number;
+  /** Process CPU (user+system) per sequential call: less sensitive to other load than wall time. */
+  cpuMs: number;
 }
 
 /** Sequential calls for latency (a kube-scheduler calls an extender once per pod), then a closed loop for throughput. */
@@ -135,8 +137,11 @@ async function measure(url: string, body: string, opts: Options): Promise<Result
   const warmEnd = until(300);
   while (performance.now() < warmEnd) await postOnce(url, body);
   const lat: number[] = [];
+  const cpu0 = process.cpuUsage();
   const latEnd = until((opts.seconds * 1000) / 2);
   while (performance.now() < latEnd || lat.length < 20) lat.push(await postOnce(url, body));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / lat.length;
   lat.sort((a, b) => a - b);
   let done = 0;
   const t0 = performance.now();
@@ -149,7 +154,7 @@ async function measure(url: string, body: string, opts: Options): Promise<Result
       }
     }),
   );
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length };
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length, cpuMs };
 }
 
 const f = (x: number, d = 2) => x.toFixed(d).padStart(8);
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
     : undefined;
 
   console.log(`extender prioritize benchmark (nodeCacheCapable: true; ${opts.seconds}s per row, throughput with ${opts.concurrency} concurrent callers; client, servers and scorer share this process)`);
-  console.log(`${"nodes".padStart(6)} ${"row".padEnd(15)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p50/flr".padStart(8)} ${"p99/flr".padStart(8)} ${"rps/flr".padStart(8)}`);
+  console.log(`${"nodes".padStart(6)} ${"row".padEnd(15)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p50/flr".padStart(8)} ${"p99/flr".padStart(8)} ${"rps/flr".padStart(8)} ${"cpu ms".padStart(8)} ${"cpu/flr".padStart(8)}`);
   const summary: string[] = [];
   for (const n of opts.sizes) {
     const body = requestBody(n);
@@ -179,7 +184,7 @@ async function main(): Promise<void> {
       const r = await measure(url, body, opts);
       base ??= r;
       console.log(
-        `${String(n).padStart(6)} ${name.padEnd(15)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p50 / base.p50)} ${f(r.p99 / base.p99)} ${f(r.rps / base.rps)}`,
+        `${String(n).padStart(6)} ${name.padEnd(15)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p50 / base.p50)} ${f(r.p99 / base.p99)} ${f(r.rps / base.rps)} ${f(r.cpuMs)} ${f(r.cpuMs / base.cpuMs)}`,
       );
       if (name === "extender+fake") {
         const degraded = await extFake.registry.getSingleMetricAsString("overseer_extender_degraded_total");

@@ -17,26 +17,30 @@ const score = (nodeName: string, s: number): NodeScore => ({
 describe("decideScores", () => {
   it("takes scorer scores for requested nodes", () => {
     const d = decideScores(req, { scores: [score("a", 9), score("b", 2), score("c", 5)], modelVersion: "m" });
-    expect([...d.scores]).toEqual([["a", 9], ["b", 2], ["c", 5]]);
+    expect(d.scores).toEqual([9, 2, 5]);
     expect(d.missing).toEqual([]);
   });
   it("a node the scorer left out is worst case (0) and reported", () => {
     const d = decideScores(req, { scores: [score("a", 9)], modelVersion: "m" });
-    expect(d.scores.get("b")).toBe(0);
+    expect(d.scores).toEqual([9, 0, 0]);
     expect(d.missing).toEqual(["b", "c"]);
   });
   it("names the scorer invented are dropped and reported", () => {
     const d = decideScores(req, { scores: [score("a", 9), score("zz", 10)], modelVersion: "m" });
-    expect(d.scores.has("zz")).toBe(false);
+    expect(d.scores).toEqual([9, 0, 0]);
     expect(d.unexpected).toEqual(["zz"]);
+  });
+  it("answers out of order or duplicated are matched by name, first wins", () => {
+    const d = decideScores(req, { scores: [score("c", 1), score("a", 7), score("c", 9), score("b", 4)], modelVersion: "m" });
+    expect(d.scores).toEqual([7, 4, 1]);
+    expect(d.missing).toEqual([]);
   });
   it("out-of-range scores are clamped", () => {
     const d = decideScores(req, { scores: [score("a", 42), score("b", -1), score("c", 3)], modelVersion: "m" });
-    expect(d.scores.get("a")).toBe(10);
-    expect(d.scores.get("b")).toBe(0);
+    expect(d.scores).toEqual([10, 0, 3]);
   });
   it("neutral scores are equal for every candidate", () => {
-    expect(new Set(neutralScores(req).values()).size).toBe(1);
+    expect(neutralScores(req)).toEqual([0, 0, 0]);
   });
 });
 
@@ -57,5 +61,5 @@ describe("decideFilter", () => {
 });
 
 it("topScores sorts highest first, ties by name, limited", () => {
-  expect(topScores(new Map([["b", 5], ["a", 5], ["c", 9]]), 2)).toEqual(["c=9", "a=5"]);
+  expect(topScores(["b", "a", "c"], [5, 5, 9], 2)).toEqual(["c=9", "a=5"]);
 });

@@ -9,7 +9,8 @@ export const NEUTRAL_SCORE = MIN_EXTENDER_PRIORITY;
 export const MISSING_NODE_SCORE = MIN_EXTENDER_PRIORITY;
 
 export interface ScoreDecision {
-  scores: Map<string, number>;
+  /** Aligned with req.nodeNames. */
+  scores: number[];
   /** Requested nodes scorer-svc did not score (given MISSING_NODE_SCORE). */
   missing: string[];
   /** Names scorer-svc answered that were not requested (dropped). */
@@ -17,20 +18,31 @@ export interface ScoreDecision {
 }
 
 export function decideScores(req: ExtenderRequest, resp: ScoreNodesResponse): ScoreDecision {
-  const requested = new Set(req.nodeNames);
-  const scores = new Map<string, number>();
-  const unexpected: string[] = [];
-  for (const s of resp.scores) {
-    if (!requested.has(s.nodeName)) unexpected.push(s.nodeName);
-    else if (!scores.has(s.nodeName)) scores.set(s.nodeName, clampScore(s.score));
+  const names = req.nodeNames;
+  const answered = resp.scores;
+  // Fast path: scorer-svc answers one score per requested node, in request order (its contract).
+  if (answered.length === names.length && answered.every((s, i) => s.nodeName === names[i])) {
+    return { scores: answered.map((s) => clampScore(s.score)), missing: [], unexpected: [] };
   }
-  const missing = req.nodeNames.filter((n) => !scores.has(n));
-  for (const n of missing) scores.set(n, MISSING_NODE_SCORE);
+  const scores = new Array<number>(names.length).fill(NaN);
+  const unexpected: string[] = [];
+  for (const s of answered) {
+    const i = req.indexByName.get(s.nodeName);
+    if (i === undefined) unexpected.push(s.nodeName);
+    else if (Number.isNaN(scores[i]!)) scores[i] = clampScore(s.score);
+  }
+  const missing: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (Number.isNaN(scores[i]!)) {
+      scores[i] = MISSING_NODE_SCORE;
+      missing.push(names[i]!);
+    }
+  }
   return { scores, missing, unexpected };
 }
 
-export function neutralScores(req: ExtenderRequest): Map<string, number> {
-  return new Map(req.nodeNames.map((n) => [n, NEUTRAL_SCORE]));
+export function neutralScores(req: ExtenderRequest): number[] {
+  return new Array<number>(req.nodeNames.length).fill(NEUTRAL_SCORE);
 }
 
 export interface FilterDecision {
@@ -45,7 +57,7 @@ export interface FilterDecision {
  * hard limits only and fails open; risk belongs in prioritize.
  */
 export function decideFilter(req: ExtenderRequest, resp: FilterNodesResponse): FilterDecision {
-  const requested = new Set(req.nodeNames);
+  const requested = req.indexByName;
   const failed = new Map<string, string>();
   const unexpected: string[] = [];
   for (const f of resp.filtered) {
@@ -58,8 +70,9 @@ export function decideFilter(req: ExtenderRequest, resp: FilterNodesResponse): F
 }
 
 /** Highest first, ties by name: for span attributes and logs. */
-export function topScores(scores: ReadonlyMap<string, number>, limit: number): string[] {
-  return [...scores]
+export function topScores(names: readonly string[], scores: readonly number[], limit: number): string[] {
+  return names
+    .map((n, i) => [n, scores[i]!] as const)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, limit)
     .map(([n, s]) => `${n}=${s}`);

@@ -198,7 +198,7 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
         const spec = classify("prioritize", req, span);
         if (spec === undefined) {
           settle("prioritize", span, "passthrough");
-          return encodePrioritizeResult(req, neutralScores(req), 0);
+          return encodePrioritizeResult(req, neutralScores(req));
         }
         try {
           const resp = await callBackend("ScoreNodes", (ms) => backend.scoreNodes({ workload: spec, nodeNames: req.nodeNames }, ms));
@@ -207,13 +207,13 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
           settle("prioritize", span, "scored");
           span.setAttribute("overseer.model_version", resp.modelVersion);
           // Sorting thousands of scores is wasted work when no SDK records the span.
-          if (span.isRecording()) span.setAttribute("overseer.scores", topScores(d.scores, spanScoreLimit));
-          return encodePrioritizeResult(req, d.scores, 0);
+          if (span.isRecording()) span.setAttribute("overseer.scores", topScores(req.nodeNames, d.scores, spanScoreLimit));
+          return encodePrioritizeResult(req, d.scores);
         } catch (err) {
           if (!(err instanceof Degraded)) throw err;
           degrade("prioritize", req, span, err);
           span.setAttribute("overseer.outcome", "degraded");
-          return encodePrioritizeResult(req, neutralScores(req), 0);
+          return encodePrioritizeResult(req, neutralScores(req));
         }
       }),
   };

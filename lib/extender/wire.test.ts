@@ -21,14 +21,15 @@ describe("decodeExtenderArgs", () => {
     expect(r.mode).toBe("names");
     expect(r.nodeNames).toEqual(["a", "b"]);
     expect(r.pod).toEqual({ name: "upf-0", namespace: "ran", uid: "u1", annotations: { a: "b" }, labels: { l: "v" } });
-    expect(r.nodesByName).toBeUndefined();
+    expect(r.nodes).toBeUndefined();
+    expect([...r.indexByName]).toEqual([["a", 0], ["b", 1]]);
   });
 
   it("nodes mode (nodeCacheCapable: false): Nodes.items full objects, NodeNames null", () => {
     const r = decodeExtenderArgs({ Pod: pod, Nodes: { metadata: {}, items: [node("a"), node("b")] }, NodeNames: null });
     expect(r.mode).toBe("nodes");
     expect(r.nodeNames).toEqual(["a", "b"]);
-    expect(r.nodesByName!.get("b")).toEqual(node("b"));
+    expect(r.nodes![1]).toEqual(node("b"));
   });
 
   it("duplicate candidate names are answered once", () => {
@@ -105,13 +106,17 @@ describe("encodeFilterResult", () => {
 });
 
 describe("encodePrioritizeResult / clampScore", () => {
-  it("one HostPriority per requested node in request order, missing ones get the given score", () => {
+  it("one HostPriority per requested node in request order", () => {
     const req = decodeExtenderArgs({ Pod: pod, NodeNames: ["b", "a", "c"] });
-    expect(encodePrioritizeResult(req, new Map([["a", 7], ["b", 3], ["ghost", 10]]), 0)).toEqual([
+    expect(encodePrioritizeResult(req, [3, 7, 0])).toEqual([
       { Host: "b", Score: 3 },
       { Host: "a", Score: 7 },
       { Host: "c", Score: 0 },
     ]);
+  });
+  it("refuses a score list not aligned with the candidates", () => {
+    const req = decodeExtenderArgs({ Pod: pod, NodeNames: ["a", "b"] });
+    expect(() => encodePrioritizeResult(req, [1])).toThrow(/1 scores for 2 candidates/);
   });
   it.each([
     [11, 10],

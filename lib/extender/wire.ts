@@ -30,8 +30,10 @@ export interface ExtenderRequest {
   mode: CandidateMode;
   /** Distinct candidate names in request order (duplicates dropped). */
   nodeNames: string[];
-  /** mode "nodes": the Node objects exactly as received, by name, to be echoed back unchanged. */
-  nodesByName?: Map<string, unknown>;
+  /** Position of each name in nodeNames. */
+  indexByName: ReadonlyMap<string, number>;
+  /** mode "nodes": the Node objects exactly as received, aligned with nodeNames, echoed back unchanged. */
+  nodes?: unknown[];
 }
 
 /** One entry of HostPriorityList. */
@@ -119,9 +121,13 @@ export function decodeExtenderArgs(body: unknown): ExtenderRequest {
     const list = body.NodeNames;
     if (!Array.isArray(list)) throw new BadRequestError(`NodeNames must be an array of strings, got ${describe(list)}`);
     if (list.length === 0) throw new BadRequestError("NodeNames is empty (no candidate nodes)");
-    const seen = new Set<string>();
-    for (let i = 0; i < list.length; i++) seen.add(checkNodeName(list[i], `NodeNames[${i}]`));
-    return { pod, mode: "names", nodeNames: [...seen] };
+    const indexByName = new Map<string, number>();
+    const nodeNames: string[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const name = checkNodeName(list[i], `NodeNames[${i}]`);
+      if (!indexByName.has(name)) indexByName.set(name, nodeNames.push(name) - 1);
+    }
+    return { pod, mode: "names", nodeNames, indexByName };
   }
 
   const nodes = body.Nodes;
@@ -129,14 +135,19 @@ export function decodeExtenderArgs(body: unknown): ExtenderRequest {
   const items = nodes.items;
   if (!Array.isArray(items)) throw new BadRequestError(`Nodes.items must be an array of Node objects, got ${items === undefined ? "nothing" : describe(items)}`);
   if (items.length === 0) throw new BadRequestError("Nodes.items is empty (no candidate nodes)");
-  const nodesByName = new Map<string, unknown>();
+  const indexByName = new Map<string, number>();
+  const nodeNames: string[] = [];
+  const kept: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
     const node = items[i];
     if (!isObject(node) || !isObject(node.metadata)) throw new BadRequestError(`Nodes.items[${i}] must be a Node object with metadata`);
     const name = checkNodeName(node.metadata.name, `Nodes.items[${i}].metadata.name`);
-    if (!nodesByName.has(name)) nodesByName.set(name, node);
+    if (!indexByName.has(name)) {
+      indexByName.set(name, nodeNames.push(name) - 1);
+      kept.push(node);
+    }
   }
-  return { pod, mode: "nodes", nodeNames: [...nodesByName.keys()], nodesByName };
+  return { pod, mode: "nodes", nodeNames, indexByName, nodes: kept };
 }
 
 /**
@@ -148,7 +159,7 @@ export function encodeFilterResult(
   feasible: readonly string[],
   failed: ReadonlyMap<string, string>,
 ): ExtenderFilterResult {
-  const inRequest = req.nodesByName ?? new Set(req.nodeNames);
+  const inRequest = req.indexByName;
   const kept: string[] = [];
   const seen = new Set<string>();
   for (const name of feasible) {
@@ -160,7 +171,7 @@ export function encodeFilterResult(
   // fromEntries defines own properties, so even a name like "__proto__" stays a plain key.
   const failedNodes: Record<string, string> = Object.fromEntries([...failed].filter(([name]) => inRequest.has(name)));
   return {
-    Nodes: req.mode === "nodes" ? { metadata: {}, items: kept.map((n) => req.nodesByName!.get(n)) } : null,
+    Nodes: req.mode === "nodes" ? { metadata: {}, items: kept.map((n) => req.nodes![req.indexByName.get(n)!]) } : null,
     NodeNames: req.mode === "names" ? kept : null,
     FailedNodes: failedNodes,
     FailedAndUnresolvableNodes: {},
@@ -175,13 +186,10 @@ export function clampScore(score: number): number {
 }
 
 /**
- * Builds HostPriorityList: one entry per requested node, in request order; a node without a
- * score gets `missingScore`. Names outside the request cannot appear (the loop is over the request).
+ * Builds HostPriorityList: one entry per requested node, in request order, from scores aligned
+ * with req.nodeNames. Names outside the request cannot appear (the loop is over the request).
  */
-export function encodePrioritizeResult(
-  req: ExtenderRequest,
-  scores: ReadonlyMap<string, number>,
-  missingScore: number,
-): HostPriority[] {
-  return req.nodeNames.map((name) => ({ Host: name, Score: clampScore(scores.get(name) ?? missingScore) }));
+export function encodePrioritizeResult(req: ExtenderRequest, scores: readonly number[]): HostPriority[] {
+  if (scores.length !== req.nodeNames.length) throw new Error(`${scores.length} scores for ${req.nodeNames.length} candidates`);
+  return req.nodeNames.map((name, i) => ({ Host: name, Score: clampScore(scores[i]!) }));
 }
