@@ -164,10 +164,12 @@ export async function startExtenderServer(opts: {
   tls?: TlsFiles;
 }): Promise<RunningExtenderServer> {
   const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, opts.handler) : http.createServer(opts.handler);
-  // kube-scheduler keeps connections alive; bound slow clients.
+  // Bound slow clients. kube-scheduler's Go client keeps connections alive and closes idle ones
+  // after 90 s; keeping ours open longer means the client, not the server, closes an idle
+  // connection, so a POST never races a server-side close (Go does not retry a POST).
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`)));
     server.listen(opts.port, opts.host, resolve);
