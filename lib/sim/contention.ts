@@ -64,8 +64,10 @@ export interface ContentionSolution {
   memLatencyNs: number;
   memReadBytesPerSecTotal: number;
   memWriteBytesPerSecTotal: number;
-  /** Reusable working-set bytes that do not fit in their LLC shares, over LLC size. */
+  /** Reusable working-set bytes that would fit in the whole LLC but not in their shares (lost to sharing), over LLC size. */
   llcDisplacedFraction: number;
+  /** Reusable LLC demand over capacity: sum of reuse_i * W_i / LLC size (> 1: oversubscribed). */
+  llcDemandRatio: number;
   llcOccupiedBytes: number;
   busyLogicalCpus: number;
   outerIterations: number;
@@ -87,6 +89,7 @@ function alloc(n: number): ContentionSolution {
     memReadBytesPerSecTotal: 0,
     memWriteBytesPerSecTotal: 0,
     llcDisplacedFraction: 0,
+    llcDemandRatio: 0,
     llcOccupiedBytes: 0,
     busyLogicalCpus: 0,
     outerIterations: 0,
@@ -202,6 +205,7 @@ export function solveContention(spec: NodeSpec, ws: readonly Workload[], cores: 
   let wr = 0;
   let displaced = 0;
   let occupied = 0;
+  let demand = 0;
   for (let i = 0; i < n; i++) {
     const w = ws[i]!;
     const acc = w.l2MissesPerKiloInstr / 1000;
@@ -217,13 +221,17 @@ export function solveContention(spec: NodeSpec, ws: readonly Workload[], cores: 
     wr += readBps * w.writeToReadRatio;
     const share = s.llcShareBytes[i]!;
     occupied += share;
-    if (w.llcWorkingSetBytes > share) displaced += w.llcReuseFraction * (w.llcWorkingSetBytes - share);
+    // What sharing costs: the reusable bytes that would fit in the whole LLC but not in this share.
+    const fitAlone = w.llcWorkingSetBytes < spec.llcBytes ? w.llcWorkingSetBytes : spec.llcBytes;
+    demand += w.llcReuseFraction * w.llcWorkingSetBytes;
+    if (fitAlone > share) displaced += w.llcReuseFraction * (fitAlone - share);
   }
   s.memReadBytesPerSecTotal = rd;
   s.memWriteBytesPerSecTotal = wr;
   s.memBandwidthUtilization = (rd + wr) / peak;
   s.memLatencyNs = lat;
   s.llcDisplacedFraction = displaced / spec.llcBytes;
+  s.llcDemandRatio = demand / spec.llcBytes;
   s.llcOccupiedBytes = Math.min(occupied, spec.llcBytes);
   s.busyLogicalCpus = busy;
   s.outerIterations = iter + 1;

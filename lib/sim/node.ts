@@ -74,6 +74,7 @@ export interface GroundTruth {
   memBandwidthUtilization: number;
   memLatencyNs: number;
   llcDisplacedFraction: number;
+  llcDemandRatio: number;
   busyCpuFraction: number;
   /** Observed core clock of this window. */
   coreHz: number;
@@ -143,6 +144,7 @@ export function simulateInterval(node: SimNode, residents: readonly SimResident[
       memBandwidthUtilization: s.memBandwidthUtilization,
       memLatencyNs: s.memLatencyNs,
       llcDisplacedFraction: s.llcDisplacedFraction,
+      llcDemandRatio: s.llcDemandRatio,
       busyCpuFraction: s.busyLogicalCpus / node.spec.logicalCpus,
       coreHz,
       workloads,

@@ -6,21 +6,21 @@ import type { ContentionSolution } from "./contention.js";
 export const REGIME_THRESHOLDS = Object.freeze({
   /** DRAM bandwidth utilisation at which loaded latency is ~1.6x idle and climbing steeply. */
   memBandwidthSaturated: 0.7,
-  /** Reusable working set that does not fit in its LLC share, as a fraction of the LLC. */
-  llcContended: 0.2,
+  /** Reusable LLC demand (sum of reuse x working set) over LLC capacity: above 1 the LLC is oversubscribed. */
+  llcOversubscribed: 1.0,
   /** Busy logical CPUs over all logical CPUs. */
   coreBusy: 0.35,
 });
 
 export interface RegimeInputs {
   memBandwidthUtilization: number;
-  llcDisplacedFraction: number;
+  llcDemandRatio: number;
   busyCpuFraction: number;
 }
 
 export function classifyRegime(x: RegimeInputs): Regime {
   const mem = x.memBandwidthUtilization >= REGIME_THRESHOLDS.memBandwidthSaturated;
-  const llc = x.llcDisplacedFraction >= REGIME_THRESHOLDS.llcContended;
+  const llc = x.llcDemandRatio >= REGIME_THRESHOLDS.llcOversubscribed;
   if (mem && llc) return Regime.REGIME_MIXED;
   if (mem) return Regime.REGIME_MEMORY_BANDWIDTH_SATURATED;
   if (llc) return Regime.REGIME_LLC_CONTENDED;
@@ -31,7 +31,7 @@ export function classifyRegime(x: RegimeInputs): Regime {
 export function regimeOf(s: ContentionSolution, logicalCpus: number): Regime {
   return classifyRegime({
     memBandwidthUtilization: s.memBandwidthUtilization,
-    llcDisplacedFraction: s.llcDisplacedFraction,
+    llcDemandRatio: s.llcDemandRatio,
     busyCpuFraction: s.busyLogicalCpus / logicalCpus,
   });
 }
