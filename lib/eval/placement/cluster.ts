@@ -1,8 +1,9 @@
 // The simulated cluster's true state during a benchmark run: who runs where, and the true
 // slowdown a pod would have on a node (the simulator's contention model, not a prediction).
 import type { Workload, WorkloadCatalog } from "../../sim/catalog.js";
-import { BACKGROUND_WORKLOAD, solveContention, type ContentionSolution } from "../../sim/contention.js";
-import { getVariant, type NodeSpec, type NodeVariant } from "../../sim/node-spec.js";
+import type { ContentionSolution } from "../../sim/contention.js";
+import { createSimNode, probeSlowdown, solveNode, type SimNode as SimulatorNode } from "../../sim/node.js";
+import type { NodeSpec, NodeVariant } from "../../sim/node-spec.js";
 import { SYSTEM_RESERVED_CPUS, type ScenarioNode } from "./scenario.js";
 
 export interface Resident {
@@ -21,6 +22,8 @@ export interface SimNode {
   allocatedCores: number;
   /** Bumped on every change of residents (cache key). */
   version: number;
+  /** The simulator's node (spec, variant, seeded counter noise, solved-state cache). */
+  sim: SimulatorNode;
 }
 
 export class ClusterError extends Error {}
@@ -28,10 +31,6 @@ export class ClusterError extends Error {}
 export class SimCluster {
   readonly nodes: SimNode[];
   readonly byName = new Map<string, SimNode>();
-  private readonly soloIps = new Map<string, number>();
-  /** node index -> "version|class" -> slowdown. */
-  private readonly probeCache: Map<string, number>[];
-  private readonly stateCache: { version: number; solution: ContentionSolution }[] = [];
   private readonly podLocation = new Map<string, SimNode>();
   probeCount = 0;
 
@@ -39,10 +38,13 @@ export class SimCluster {
     readonly spec: NodeSpec,
     readonly catalog: WorkloadCatalog,
     nodes: readonly ScenarioNode[],
+    seed = 1,
   ) {
-    this.nodes = nodes.map((n, index) => ({ name: n.name, index, variant: getVariant(n.variant), logicalCpus: n.logicalCpus, residents: [], allocatedCores: SYSTEM_RESERVED_CPUS, version: 0 }));
+    this.nodes = nodes.map((n, index) => {
+      const sim = createSimNode({ name: n.name, variant: n.variant, seed, spec });
+      return { name: n.name, index, variant: sim.variant, logicalCpus: n.logicalCpus, residents: [], allocatedCores: SYSTEM_RESERVED_CPUS, version: 0, sim };
+    });
     for (const n of this.nodes) this.byName.set(n.name, n);
-    this.probeCache = this.nodes.map(() => new Map());
   }
 
   node(name: string): SimNode {
@@ -85,49 +87,14 @@ export class SimCluster {
     return n;
   }
 
-  /** Throughput of `w` alone on an idle node (with the system background). */
-  soloInstructionsPerSec(w: Workload): number {
-    let v = this.soloIps.get(w.class);
-    if (v === undefined) {
-      v = solveContention(this.spec, [BACKGROUND_WORKLOAD, w], [1, w.cores]).instructionsPerSec[1]!;
-      this.soloIps.set(w.class, v);
-    }
-    return v;
-  }
-
-  /** The node's solved contention state with its current residents. */
+  /** The node's solved contention state with its current residents (the simulator caches it). */
   solution(n: SimNode): ContentionSolution {
-    const c = this.stateCache[n.index];
-    if (c && c.version === n.version) return c.solution;
-    const ws = [BACKGROUND_WORKLOAD, ...n.residents.map((r) => r.workload)];
-    const cores = [1, ...n.residents.map((r) => r.cores)];
-    const solution = solveContention(this.spec, ws, cores);
-    this.stateCache[n.index] = { version: n.version, solution };
-    return solution;
+    return solveNode(n.sim, n.residents);
   }
 
-  /** True slowdown factor (solo / actual throughput) of one more pod of `w` on node `n`, now. */
+  /** True slowdown factor (solo / actual throughput) of one more pod of `w` on node `n`, now (the simulator's probe). */
   probeSlowdown(n: SimNode, w: Workload): number {
-    const cache = this.probeCache[n.index]!;
-    const key = `${n.version}|${w.class}`;
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit;
-    if (cache.size > 64) cache.clear();
     this.probeCount++;
-    const ws = [BACKGROUND_WORKLOAD, ...n.residents.map((r) => r.workload), w];
-    const cores = [1, ...n.residents.map((r) => r.cores), w.cores];
-    const s = solveContention(this.spec, ws, cores);
-    const slowdown = Math.max(1, this.soloInstructionsPerSec(w) / s.instructionsPerSec[ws.length - 1]!);
-    cache.set(key, slowdown);
-    return slowdown;
-  }
-
-  /** Current slowdown of a placed CNF pod (its neighbours may have changed since placement). */
-  currentSlowdown(podName: string): number | undefined {
-    const n = this.podLocation.get(podName);
-    if (!n) return undefined;
-    const i = n.residents.findIndex((r) => r.id === podName);
-    const s = this.solution(n);
-    return Math.max(1, this.soloInstructionsPerSec(n.residents[i]!.workload) / s.instructionsPerSec[i + 1]!);
+    return Math.max(1, probeSlowdown(n.sim, n.residents, w).slowdown);
   }
 }

@@ -22,7 +22,7 @@ export class PolicyError extends Error {}
 
 export async function runPolicy(scenario: Scenario, catalog: WorkloadCatalog, policy: PlacementPolicy, opts: RunOptions = {}): Promise<PolicyRun> {
   const started = performance.now();
-  const cluster = new SimCluster(opts.spec ?? SPR_8480_2S, catalog, scenario.nodes);
+  const cluster = new SimCluster(opts.spec ?? SPR_8480_2S, catalog, scenario.nodes, scenario.options.seed);
   const changed = new Set<SimNode>();
   const outcomes: PodOutcome[] = [];
   let unschedulable = 0;
