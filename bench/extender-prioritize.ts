@@ -7,37 +7,48 @@
 //   extender+fake  the real extender (HTTP, decode, workload mapping, span, metrics, circuit breaker)
 //                  calling a real grpc-js ScorerService over loopback whose implementation answers
 //                  constant scores (isolates the extender + gRPC cost from model cost)
-//   extender+real  only when --scorer-address is given: the extender calling a running scorer-svc
+//   extender+real  the extender calling a real scorer-svc (started here with a real regime-svc and
+//                  the shipped bundle, or the synthetic test bundle when models/default/ is absent),
+//                  fed node-0..node-N over IngestNodeStates; one ONNX row per candidate
+//   raw inference  the same bundle's interference model on the same N rows (bundle.predict), the
+//                  second floor: target e2e p99 <= 1.5 x (floor p99 + raw inference p99)
 //
 // Usage: node dist/bench/extender-prioritize.js [--sizes 100,1000,5000] [--seconds 3] [--concurrency 4]
-//        [--scorer-address host:port]   (a running scorer-svc that knows the nodes node-0..node-N)
+//        [--no-scorer] (skip the scorer-svc rows) [--onnx-threads 1]
 import * as grpc from "@grpc/grpc-js";
+import { rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import { Regime } from "../gen/overseer/v1/regime.js";
-import { ScoreBasis, ScorerServiceService, type ScoreNodesRequest, type ScoreNodesResponse } from "../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, ScorerServiceClient, ScorerServiceService, type ScoreNodesRequest, type ScoreNodesResponse } from "../gen/overseer/v1/scorer_service.js";
+import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startExtender } from "../lib/extender/app.js";
 import { parseExtenderConfig } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
 import { decodeExtenderArgs, parseJsonBody } from "../lib/extender/wire.js";
+import { startRegimeService } from "../lib/regime/regime-server.js";
+import { startScorerService } from "../lib/scorer/scorer-server.js";
+import { nodeState } from "../lib/scorer/testing/node-states.js";
 
 interface Options {
   sizes: number[];
   seconds: number;
   concurrency: number;
-  scorerAddress?: string;
+  withScorer: boolean;
+  onnxThreads: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4 };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
     if (flag === "--sizes") o.sizes = value().split(",").map(Number);
     else if (flag === "--seconds") o.seconds = Number(value());
     else if (flag === "--concurrency") o.concurrency = Number(value());
-    else if (flag === "--scorer-address") o.scorerAddress = value();
+    else if (flag === "--no-scorer") o.withScorer = false;
+    else if (flag === "--onnx-threads") o.onnxThreads = Number(value());
     else throw new Error(`unknown flag ${flag}`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !(o.concurrency >= 1)) throw new Error("bad --sizes/--seconds/--concurrency");
@@ -103,6 +114,76 @@ async function startConstantScorer(): Promise<{ address: string; close: () => vo
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
+// A real scorer-svc (with a real regime-svc) in this process, fed N quiet/busy nodes over
+// IngestNodeStates, and the raw interference model on the same rows.
+interface RealScorer {
+  address: string;
+  bundleSource: string;
+  modelVersion: string;
+  /** Model input for `rows` nodes as scorer-svc builds it (node row, zero profile, regime probabilities). */
+  inferenceInput(rows: number): Float32Array;
+  predict(input: Float32Array, rows: number): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const BUSY = { mem_bandwidth_fraction_of_peak: 0.9, dram_bound_stall_fraction: 0.5, llc_misses_per_kilo_instr: 20 };
+const quiet = () => undefined;
+
+async function startRealScorer(nodes: number, onnxThreads: number): Promise<RealScorer> {
+  const bundle = await makeBundleDir();
+  const regime = await startRegimeService({
+    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
+    maxBatch: 10_000, maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
+  });
+  const scorer = await startScorerService({
+    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
+    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000, regimeFlush: 10, regimeBatch: 1024,
+    freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
+    maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
+  });
+  const address = `127.0.0.1:${scorer.grpcPort}`;
+  const client = new ScorerServiceClient(address, grpc.credentials.createInsecure());
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.ingestNodeStates((e, r) =>
+      e ? reject(e) : r.accepted === nodes ? resolve() : reject(new Error(`ingest: ${JSON.stringify(r)}`)),
+    );
+    for (let i = 0; i < nodes; i++) stream.write({ state: nodeState(`node-${i}`, { features: i % 3 === 0 ? BUSY : {} }) });
+    stream.end();
+  });
+  client.close();
+  const deadline = Date.now() + 60_000;
+  while (![...scorer.store.values()].every((n) => n.regime !== undefined && !n.regimeStale)) {
+    if (Date.now() > deadline) throw new Error("regimes did not arrive from regime-svc within 60 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const model = scorer.holder.current();
+  if (!model) throw new Error("scorer-svc has no bundle loaded");
+  return {
+    address,
+    bundleSource: bundle.source,
+    modelVersion: model.manifest.version,
+    inferenceInput(rows) {
+      const D = model.interferenceWidth;
+      const F2 = 2 * model.featureCount;
+      const P = model.profileCount;
+      const input = new Float32Array(rows * D);
+      for (let i = 0; i < rows; i++) {
+        const rec = scorer.store.get(`node-${i}`)!;
+        input.set(rec.row, i * D);
+        const probs = rec.regimeProbs;
+        for (let k = 0; k < model.regimeCount; k++) input[i * D + F2 + P + k] = probs ? probs[model.manifest.regimes[k]!]! : k === 0 ? 1 : 0;
+      }
+      return input;
+    },
+    predict: (input, rows) => model.predict(input, rows),
+    async stop() {
+      await scorer.stop();
+      await regime.stop();
+      await rm(bundle.root, { recursive: true, force: true });
+    },
+  };
+}
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function postOnce(url: string, body: string): Promise<number> {
@@ -157,6 +238,21 @@ async function measure(url: string, body: string, opts: Options): Promise<Result
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length, cpuMs };
 }
 
+/** Raw interference-model time for `rows` rows, sequential calls: p50/p99 in ms. */
+async function measureInference(scorer: RealScorer, rows: number, opts: Options): Promise<{ p50: number; p99: number }> {
+  const input = scorer.inferenceInput(rows);
+  const lat: number[] = [];
+  const end = performance.now() + (opts.seconds * 1000) / 2;
+  for (let i = 0; i < 5; i++) await scorer.predict(input, rows);
+  while (performance.now() < end || lat.length < 20) {
+    const t0 = performance.now();
+    await scorer.predict(input, rows);
+    lat.push(performance.now() - t0);
+  }
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
 const f = (x: number, d = 2) => x.toFixed(d).padStart(8);
 
 async function main(): Promise<void> {
@@ -165,9 +261,11 @@ async function main(): Promise<void> {
   const fake = await startConstantScorer();
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const extFake = await startExtender(parseExtenderConfig([...argv, "--scorer-address", fake.address], {}), { registry: new Registry(), logger: silentLogger });
-  const extReal = opts.scorerAddress
-    ? await startExtender(parseExtenderConfig([...argv, "--scorer-address", opts.scorerAddress], {}), { registry: new Registry(), logger: silentLogger })
+  const real = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads) : undefined;
+  const extReal = real
+    ? await startExtender(parseExtenderConfig([...argv, "--scorer-address", real.address], {}), { registry: new Registry(), logger: silentLogger })
     : undefined;
+  if (real) console.log(`scorer-svc: in-process with regime-svc, bundle ${real.bundleSource} (${real.modelVersion}), onnx threads ${opts.onnxThreads}`);
 
   console.log(`extender prioritize benchmark (nodeCacheCapable: true; ${opts.seconds}s per row, throughput with ${opts.concurrency} concurrent callers; client, servers and scorer share this process)`);
   console.log(`${"nodes".padStart(6)} ${"row".padEnd(15)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p50/flr".padStart(8)} ${"p99/flr".padStart(8)} ${"rps/flr".padStart(8)} ${"cpu ms".padStart(8)} ${"cpu/flr".padStart(8)}`);
@@ -186,11 +284,22 @@ async function main(): Promise<void> {
       console.log(
         `${String(n).padStart(6)} ${name.padEnd(15)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p50 / base.p50)} ${f(r.p99 / base.p99)} ${f(r.rps / base.rps)} ${f(r.cpuMs)} ${f(r.cpuMs / base.cpuMs)}`,
       );
+      if (name === "extender+real" && real) {
+        const inf = await measureInference(real, n, opts);
+        console.log(`${String(n).padStart(6)} ${"raw inference".padEnd(15)} ${f(inf.p50)} ${f(inf.p99)}`);
+        const floorSum = base.p99 + inf.p99;
+        summary.push(
+          `e2e p99 at ${n} nodes: extender+scorer-svc ${r.p99.toFixed(2)} ms vs floors ${base.p99.toFixed(2)} + ${inf.p99.toFixed(2)} = ${floorSum.toFixed(2)} ms -> ${(r.p99 / floorSum).toFixed(2)}x (target <= 1.5x: ${r.p99 <= 1.5 * floorSum ? "MET" : "NOT MET"})`,
+        );
+        if (n === 1000) summary.push(`e2e throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s (target >= 500) -> ${r.rps >= 500 ? "MET" : "NOT MET"}`);
+        const degraded = await extReal!.registry.getSingleMetricAsString("overseer_extender_degraded_total");
+        if (/_total\{/.test(degraded)) summary.push(`WARNING: degraded answers in the extender+real ${n}-node run (numbers not comparable)`);
+      }
       if (name === "extender+fake") {
         const degraded = await extFake.registry.getSingleMetricAsString("overseer_extender_degraded_total");
         if (/_total\{/.test(degraded)) summary.push(`WARNING: degraded answers during the ${n}-node run (numbers not comparable)`);
-        if (n === 1000) summary.push(`throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s (target >= 500) -> ${r.rps >= 500 ? "MET" : "NOT MET"}`);
-        summary.push(`p99 at ${n} nodes: extender+gRPC ${r.p99.toFixed(2)} ms vs floor ${base.p99.toFixed(2)} ms = ${(r.p99 / base.p99).toFixed(2)}x (target <= 1.5x of floor sum; no model cost in this row)`);
+        if (n === 1000) summary.push(`extender+fake throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s`);
+        summary.push(`extender+fake p99 at ${n} nodes: ${r.p99.toFixed(2)} ms vs floor ${base.p99.toFixed(2)} ms = ${(r.p99 / base.p99).toFixed(2)}x (extender + gRPC cost, no model)`);
       }
     }
   }
@@ -198,6 +307,7 @@ async function main(): Promise<void> {
   for (const s of summary) console.log(s);
   await extFake.close();
   await extReal?.close();
+  await real?.stop();
   fake.close();
   floor.close();
   agent.destroy();

@@ -23,8 +23,8 @@ export const EXTENDER_FLAGS = {
     name: "scorer-address",
     env: "OVERSEER_SCORER_ADDRESS",
     type: "string",
-    default: "127.0.0.1:50052",
-    help: "host:port of scorer-svc (gRPC, plaintext)",
+    default: "127.0.0.1:50053",
+    help: "host:port of scorer-svc (gRPC, plaintext; scorer-svc's default --listen)",
   },
   scorerDeadline: {
     name: "scorer-deadline",
