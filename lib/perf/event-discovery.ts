@@ -88,7 +88,40 @@ export interface DiscoveryResult {
 }
 
 /** Discovers which catalog events perf can count on this node. Throws PerfUnavailableError when perf cannot run at all. */
-export async function discoverEvents(exec: PerfExec): Promise<DiscoveryResult> {
+export interface DiscoverOptions {
+  /** sysfs PMU directory: raw `pmu/.../` events of PMUs absent here are not probed. Undefined = probe everything. */
+  devicesDir?: string;
+  /** Probes run at once. */
+  concurrency?: number;
+}
+
+/** The PMU a raw spec names (`cpu` for `cpu/event=...`), or undefined for named events. */
+export function pmuOfSpec(spec: string): string | undefined {
+  return /^([A-Za-z0-9_]+)\//.exec(spec)?.[1];
+}
+
+function pmuPresent(devicesDir: string, pmu: string): boolean {
+  try {
+    return readdirSync(devicesDir).some((d) => d === pmu || new RegExp(`^${pmu}_\\d+$`).test(d));
+  } catch {
+    return true; // cannot tell: let perf decide
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+export async function discoverEvents(exec: PerfExec, dopts: DiscoverOptions = {}): Promise<DiscoveryResult> {
   const version = await exec(["--version"]);
   if (version.code !== 0) throw new PerfUnavailableError(`perf cannot run: ${firstErrorLine(version.output)}`);
   const names = perfCatalogEvents();
@@ -107,24 +140,34 @@ export async function discoverEvents(exec: PerfExec): Promise<DiscoveryResult> {
   }
 
   const probes = new Map<string, ProbeOutcome>();
-  // Topdown group: level 1 + memory bound, then level 1 alone.
-  runs++;
-  let td = await probeGroup(exec, [TOPDOWN_LEADER, ...topdown], groupArg(topdown));
-  if (![...td.values()].every((o) => o.status === "supported")) {
+  const probeTopdown = async (): Promise<Map<string, ProbeOutcome>> => {
+    // Level 1 + memory bound, then level 1 alone.
+    runs++;
+    const td = await probeGroup(exec, [TOPDOWN_LEADER, ...topdown], groupArg(topdown));
+    if ([...td.values()].every((o) => o.status === "supported")) return td;
     const level1 = topdown.filter((n) => n !== "topdown-mem-bound");
     runs++;
     const l1 = await probeGroup(exec, [TOPDOWN_LEADER, ...level1], groupArg(level1));
-    if ([...l1.values()].every((o) => o.status === "supported")) {
-      td = l1;
-      td.set("topdown-mem-bound", { status: "not-supported", detail: "topdown level 2 (topdown-mem-bound) rejected in the slots group" });
-    }
-  }
-  for (const [k, v] of td) probes.set(k, v);
+    if (![...l1.values()].every((o) => o.status === "supported")) return td;
+    l1.set("topdown-mem-bound", { status: "not-supported", detail: "topdown level 2 (topdown-mem-bound) rejected in the slots group" });
+    return l1;
+  };
+  const toProbe: string[] = [];
   for (const n of rest) {
-    runs++;
-    const r = await probeGroup(exec, [n], spec(n));
-    probes.set(n, r.get(n)!);
+    const pmu = pmuOfSpec(spec(n));
+    if (pmu && dopts.devicesDir && !pmuPresent(dopts.devicesDir, pmu)) {
+      probes.set(n, { status: "not-supported", detail: `PMU ${pmu} is not present in ${dopts.devicesDir}` });
+    } else toProbe.push(n);
   }
+  const [td, single] = await Promise.all([
+    probeTopdown(),
+    mapLimit(toProbe, dopts.concurrency ?? 3, async (n) => {
+      runs++;
+      return (await probeGroup(exec, [n], spec(n))).get(n)!;
+    }),
+  ]);
+  for (const [k, v] of td) probes.set(k, v);
+  toProbe.forEach((n, i) => probes.set(n, single[i]!));
   return { probes, perfVersion: version.output.trim(), runs };
 }
 

@@ -13,6 +13,8 @@ export interface PerfSourceOptions {
   perfPath: string;
   intervalMs: number;
   resctrlRoot?: string;
+  /** sysfs PMU directory used to skip probing raw events of absent PMUs; "" probes everything. */
+  pmuDevicesDir?: string;
   /** Injected for tests; defaults to running perfPath. */
   exec?: PerfExec;
   initialBackoffMs?: number;
@@ -78,7 +80,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
     },
     finished,
     async init(): Promise<SourceCapabilities> {
-      const d = await discoverEvents(opts.exec ?? realPerfExec(opts.perfPath));
+      const d = await discoverEvents(opts.exec ?? realPerfExec(opts.perfPath), { devicesDir: (opts.pmuDevicesDir ?? "/sys/bus/event_source/devices") || undefined });
       plan = planPerfEvents(d.probes);
       resctrl = createResctrlReader(opts.resctrlRoot);
       const resctrlMissing = resctrl.available
@@ -92,7 +94,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
         kind: Kind.COUNTER_SOURCE_PERF,
         availableEvents: [...plan.supported, ...(resctrl.available ? ["resctrl.llc_occupancy", "resctrl.mbm_total_bytes"] : [])],
         missingEvents: [...plan.missing, ...resctrlMissing],
-        imcPmuCount: countImcPmus(),
+        imcPmuCount: countImcPmus(opts.pmuDevicesDir || undefined),
         resctrlAvailable: resctrl.available,
         description: `${d.perfVersion}; ${d.runs} probe runs; counting: ${plan.eventArg}`,
       };
