@@ -18,7 +18,8 @@
 //   node.pmu                                          // overseer.v1.PmuFacts of the node (variant-aware)
 //   node.capacity                                     // NodeCapacity for deriveFeatures
 //   soloProfile(spec, workload) / soloProfiles(spec, catalog)   // overseer.v1.SoloProfile
-//   formatPerfStatInterval(...)  (lib/perf/perf-stat-emitter.ts) // the same counters as `perf stat -x';' -I` text
+//   simulateInterval(node, residents, { perfText: true }).perfLines   // the same counters as `perf stat -x';' -I -a` text
+//                                                     // (formatPerfStatInterval in lib/perf/perf-stat-emitter.ts)
 //   solveContention(spec, workloads, cores)           // the raw fixed-point solver
 //
 // Determinism: a node's noise comes from its seed and name only; the same calls give the same numbers.

@@ -2,6 +2,7 @@
 import type { Regime } from "../../gen/overseer/v1/regime.js";
 import type { PmuFacts } from "../../gen/overseer/v1/node_state.js";
 import type { IntervalCounters, NodeCapacity } from "../features/counters.js";
+import { formatPerfStatInterval } from "../perf/perf-stat-emitter.js";
 import type { Workload } from "./catalog.js";
 import { BACKGROUND_WORKLOAD, solveContention, type ContentionSolution } from "./contention.js";
 import { emitCounters } from "./counter-model.js";
@@ -84,6 +85,8 @@ export interface GroundTruth {
 
 export interface IntervalResult {
   counters: IntervalCounters;
+  /** The perf events of `counters` as `perf stat -x';' -I -a` lines (with `perfText: true`). */
+  perfLines?: string[];
   groundTruth: GroundTruth;
   solution: ContentionSolution;
 }
@@ -91,6 +94,10 @@ export interface IntervalResult {
 export interface SimulateOptions {
   windowSec?: number;
   frequency?: FrequencyModel;
+  /** Also format the perf events as `perf stat` text (slower; see lib/perf/perf-stat-emitter.ts). */
+  perfText?: boolean;
+  /** With perfText: perf's -x separator (default ';'). */
+  perfSeparator?: string;
 }
 
 /** Solve (or reuse) the contention state of `residents` on `node`. */
@@ -128,6 +135,9 @@ export function simulateInterval(node: SimNode, residents: readonly SimResident[
   const coreHz = (o.frequency ?? turboFrequency)(s.busyLogicalCpus, node.spec);
   const counters = emitCounters(node.spec, node.variant, node._ws, node._cores, s, windowSec, coreHz, node.rng);
   node.intervals++;
+  const perfLines = o.perfText
+    ? formatPerfStatInterval(counters, { separator: o.perfSeparator, timestampSec: node.intervals * windowSec, windowSec, logicalCpus: node.spec.logicalCpus })
+    : undefined;
   const workloads: WorkloadOutcome[] = [];
   for (let i = 1; i < s.n; i++) {
     const w = node._ws[i]!;
@@ -138,6 +148,7 @@ export function simulateInterval(node: SimNode, residents: readonly SimResident[
   }
   return {
     counters,
+    perfLines,
     solution: s,
     groundTruth: {
       regime: regimeOf(s, node.spec.logicalCpus),
