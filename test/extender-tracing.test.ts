@@ -7,6 +7,7 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGrpcScorerBackend, type ScorerBackend } from "../lib/extender/scorer-backend.js";
+import { decodeExtenderArgs } from "../lib/extender/wire.js";
 import { namesRequest, post, startFakeScorer, startTestExtender, type FakeScorer, type TestExtender } from "./extender-fixtures.js";
 
 const exporter = new InMemorySpanExporter();
@@ -90,6 +91,18 @@ describe("extender spans", () => {
     expect(span.attributes["overseer.degraded"]).toBe(true);
     expect(span.attributes["overseer.degraded_reason"]).toBe("deadline");
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it("under an active span (HTTP instrumentation's server span) the decision span is its INTERNAL child", async () => {
+    const outer = trace.getTracer("test-http").startSpan("POST /overseer/prioritize", { kind: SpanKind.SERVER });
+    const args = decodeExtenderArgs(namesRequest(["node-a"]));
+    await context.with(trace.setSpan(context.active(), outer), () => ext.service.prioritize(args, { traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01` }));
+    outer.end();
+    const span = exporter.getFinishedSpans().find((s) => s.name === "overseer.extender.prioritize")!;
+    expect(span.kind).toBe(SpanKind.INTERNAL);
+    expect(span.spanContext().traceId).toBe(outer.spanContext().traceId);
+    expect(span.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+    expect(activeAtBackendCall?.spanId).toBe(span.spanContext().spanId);
   });
 
   it("a pass-through pod gets a span too, without a scorer call", async () => {

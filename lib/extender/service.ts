@@ -84,13 +84,19 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
     }
   }
 
-  /** Runs `body` in a SERVER span joined to an incoming traceparent (if any). */
+  /**
+   * Runs `body` in the decision's span. When HTTP instrumentation already made a server span for
+   * this request (it is the active span), the decision span is its child, so one trace holds
+   * both; otherwise the decision span is the SERVER span, joined to an incoming traceparent.
+   */
   async function inSpan<T>(verb: Verb, req: ExtenderRequest, headers: Headers, body: (span: Span) => Promise<T>): Promise<T> {
-    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const active = context.active();
+    const nested = trace.getSpan(active) !== undefined;
+    const parent = nested ? active : propagation.extract(ROOT_CONTEXT, headers);
     const span = tracer.startSpan(
       `overseer.extender.${verb}`,
       {
-        kind: SpanKind.SERVER,
+        kind: nested ? SpanKind.INTERNAL : SpanKind.SERVER,
         attributes: {
           "k8s.pod.name": req.pod.name,
           "k8s.namespace.name": req.pod.namespace,
