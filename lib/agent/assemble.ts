@@ -99,6 +99,7 @@ export async function assembleAgent(cfgIn: AgentConfig, log: LogFn): Promise<Ass
           peakMemoryBandwidthBytesPerSec: cfg.peakMemoryBandwidth,
           tscHz: cfg.tscHz,
           llcBytes: cfg.llcBytes,
+          logicalCpus: cfg.logicalCpus,
         }),
       nodeName: cfg.nodeName,
       agentId: cfg.agentId || `${hostname()}:${process.pid}`,

@@ -34,6 +34,7 @@ export const AGENT_FLAGS = {
   peakMemoryBandwidth: { name: "peak-memory-bandwidth", type: "float", env: "OVERSEER_PEAK_MEMORY_BANDWIDTH", default: 0, help: "peak DRAM bytes/s of the node (0 = channels x channel bandwidth)", validate: nonNegative } as FlagSpec<"float">,
   tscHz: { name: "tsc-hz", type: "float", env: "OVERSEER_TSC_HZ", default: 0, help: "TSC rate in Hz (0 = the nominal clock in the CPU model name, else unknown)", validate: nonNegative } as FlagSpec<"float">,
   llcBytes: { name: "llc-bytes", type: "int", env: "OVERSEER_LLC_BYTES", default: 0, help: "last-level cache bytes, all sockets (0 = from sysfs)", validate: nonNegative } as FlagSpec<"int">,
+  logicalCpus: { name: "logical-cpus", type: "int", env: "OVERSEER_LOGICAL_CPUS", default: 0, help: "logical CPUs of the node (0 = from /proc/cpuinfo; set it when replaying another node's recording)", validate: nonNegative } as FlagSpec<"int">,
   minPercentCounted: { name: "min-percent-counted", type: "float", env: "OVERSEER_MIN_PERCENT_COUNTED", default: 5, help: "readings multiplexed below this percent of the window are not trusted (feature absent)", validate: (v: number) => (v >= 0 && v <= 100 ? undefined : "must be 0..100") } as FlagSpec<"float">,
   shutdownGrace: { name: "shutdown-grace", type: "duration", env: "OVERSEER_SHUTDOWN_GRACE", default: 5000, help: "how long publishers may take to flush the last state on SIGTERM", validate: nonNegative } as FlagSpec<"duration">,
 };

@@ -109,6 +109,8 @@ export interface NodeFactsOverrides {
   tscHz?: number;
   /** 0 = from sysfs. */
   llcBytes?: number;
+  /** 0 = from /proc/cpuinfo (set it when replaying another node's recording). */
+  logicalCpus?: number;
 }
 
 export interface NodeFacts {
@@ -123,13 +125,14 @@ export function buildNodeFacts(cpu: CpuInfo, llcFromSysfs: number, o: NodeFactsO
   const tscHz = o.tscHz || cpu.nominalHz;
   const llc = o.llcBytes || llcFromSysfs;
   const cpuid = cpuidOf(cpu);
+  const logicalCpus = o.logicalCpus || cpu.logicalCpus;
   const pmu: PmuFacts = {
     cpuModel: cpu.modelName,
     cpuid,
     microarchitecture: MICROARCH[cpuid] ?? "",
     sockets: cpu.sockets,
     coresPerSocket: cpu.coresPerSocket,
-    logicalCpus: cpu.logicalCpus,
+    logicalCpus,
     llcBytes: llc,
     memoryChannels: channels,
     peakMemoryBandwidthBytesPerSec: peak,
@@ -139,7 +142,7 @@ export function buildNodeFacts(cpu: CpuInfo, llcFromSysfs: number, o: NodeFactsO
     availableEvents: [],
     missingEvents: [],
   };
-  return { pmu, capacity: { logicalCpus: cpu.logicalCpus, tscHz, llcBytes: llc, peakMemoryBandwidthBytesPerSec: peak } };
+  return { pmu, capacity: { logicalCpus, tscHz, llcBytes: llc, peakMemoryBandwidthBytesPerSec: peak } };
 }
 
 export function readLocalNodeFacts(o: NodeFactsOverrides = {}, procCpuinfo = "/proc/cpuinfo", cpuDir = "/sys/devices/system/cpu"): NodeFacts {
