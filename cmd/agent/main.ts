@@ -1,11 +1,12 @@
 // Node agent: PMU counters -> feature vector -> NodeState -> scorer-svc / NodeState CR / JSONL.
 import { jsonLog } from "../../lib/bundle/json-log.js";
 import { loadConfigOrExit } from "../../lib/config/flags.js";
-import { assembleAgent } from "../../lib/agent/assemble.js";
 import { AGENT_FLAGS, SUMMARY } from "../../lib/agent/config.js";
 
 const cfg = loadConfigOrExit("agent", SUMMARY, AGENT_FLAGS);
 const log = jsonLog("agent");
+// Loaded after the flags are validated, so a bad flag fails fast.
+const { assembleAgent } = await import("../../lib/agent/assemble.js");
 let running;
 try {
   running = await assembleAgent(cfg, log);
