@@ -37,11 +37,14 @@ process.stderr.write(
   }) + "\n",
 );
 
+// Stop listening and let the process end by itself (so a telemetry preload can flush on
+// beforeExit); a stuck handle cannot keep it alive beyond 5 s.
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    extender.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+    void extender.close();
   });
 }
