@@ -61,9 +61,10 @@ describe("HTTP-level limits", () => {
     expect(r.status).toBe(200);
   });
 
-  it("a body over the limit (declared length) is 413", async () => {
+  it("a body over the limit (declared length) is 413, and the connection is closed instead of drained", async () => {
     const r = await raw({ path: "/overseer/prioritize", headers: json, body: "x".repeat(LIMIT + 1) });
     expect(r.status).toBe(413);
+    expect(r.headers.connection).toBe("close");
     expect(JSON.parse(r.text).Error).toMatch(`exceeds ${LIMIT} bytes`);
   });
 

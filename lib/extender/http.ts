@@ -79,8 +79,6 @@ function writeError(res: http.ServerResponse, err: unknown, logger: Logger, verb
   const message = err instanceof HttpError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
   const headers: Record<string, string> = {};
   if (err instanceof MethodNotAllowedError) headers.allow = err.allow;
-  // The rest of an oversized body is not read: close the connection instead of draining it.
-  if (err instanceof PayloadTooLargeError) headers.connection = "close";
   if (status >= 500) logger.error("extender call failed", { verb, status, error: message });
   else logger.debug("request refused", { verb, status, error: message });
   if (!res.headersSent) writeJson(res, status, { Error: message }, headers);
@@ -98,14 +96,18 @@ export function createExtenderHandler(opts: ExtenderHttpOptions): http.RequestLi
   async function handleVerb(verb: Verb, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
     let status = 200;
+    let bodyRead = false;
     try {
       if (req.method !== "POST") throw new MethodNotAllowedError("POST");
       if (!isJsonContentType(req.headers["content-type"])) throw new UnsupportedMediaTypeError(req.headers["content-type"]);
       const text = await readBody(req, opts.maxBodyBytes);
+      bodyRead = true;
       const args = decodeExtenderArgs(parseJsonBody(text));
       const answer = verb === "filter" ? await service.filter(args, req.headers) : await service.prioritize(args, req.headers);
       writeJson(res, 200, answer);
     } catch (err) {
+      // A refused request's body is not read: close the connection rather than drain it.
+      if (!bodyRead) res.setHeader("connection", "close");
       status = writeError(res, err, logger, verb);
       if (status >= 400 && status < 500) metrics.badRequests.inc({ verb, code: String(status) });
       if (err instanceof PayloadTooLargeError) res.once("finish", () => req.destroy());
@@ -140,6 +142,7 @@ export function createExtenderHandler(opts: ExtenderHttpOptions): http.RequestLi
       );
       return;
     }
+    if (req.method !== "GET" && req.method !== "HEAD") res.setHeader("connection", "close");
     writeError(res, new NotFoundError(`no route ${path} (extender verbs: ${[...routes.keys()].join(", ")})`), logger, "unknown");
   };
 }
