@@ -93,7 +93,8 @@ export function soloProfileFrom(values: Json, names: readonly ProfileFeatureName
     llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0,
   };
   for (const n of names) {
-    const v = values[n];
+    // The snake_case name from profile_feature_names, or the SoloProfile field name (camelCase).
+    const v = values[n] ?? values[PROFILE_FIELD[n]];
     if (typeof v !== "number" || !Number.isFinite(v)) throw fmt(`${where}.${n} must be a finite number`);
     p[PROFILE_FIELD[n]] = v as never;
   }

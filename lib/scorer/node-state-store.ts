@@ -41,6 +41,8 @@ export interface StoreOptions {
   now?: () => number;
 }
 
+const NO_RESIDENTS: Set<string> = new Set();
+
 export function residentKey(ns: string, name: string): string {
   return `${ns}/${name}`;
 }
@@ -96,7 +98,7 @@ export class NodeStateStore {
     }
     const row = prev?.row ?? new Float32Array(2 * FEATURE_COUNT);
     writeFeatureRow(state.features!, row, 0);
-    const residentKeys = new Set<string>();
+    const residentKeys = state.residents.length === 0 ? NO_RESIDENTS : new Set<string>();
     for (const r of state.residents) {
       if (r.podUid) residentKeys.add(r.podUid);
       residentKeys.add(residentKey(r.podNamespace, r.podName));

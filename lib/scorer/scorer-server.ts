@@ -1,7 +1,6 @@
 // Assembles scorer-svc: bundle holder, NodeState store, regime batcher, metrics, gRPC server
 // (reflection + health), /metrics, and (cluster mode) the NodeState custom resource watch.
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { ScorerServiceService } from "../../gen/overseer/v1/scorer_service.js";
 import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { startMetricsServer } from "../metrics/http-server.js";
@@ -12,6 +11,7 @@ import { RecentPlacements } from "./recent-placements.js";
 import { RegimeBatcher, type ClassifyFn } from "./regime-batcher.js";
 import { createRegimeClassifier } from "./regime-client.js";
 import { createScorerServiceImpl } from "./scorer-service.js";
+import { FAST_SCORER_SERVICE_DEFINITION } from "./wire.js";
 
 export const SCORER_SERVICE_NAME = "overseer.v1.ScorerService";
 
@@ -76,7 +76,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, maxCandidates: cfg.maxCandidates, now, log: cfg.log });
   const grpcServer = await startGrpcServer({
     address: cfg.listen,
-    services: [{ name: SCORER_SERVICE_NAME, definition: ScorerServiceService, implementation: impl }],
+    services: [{ name: SCORER_SERVICE_NAME, definition: FAST_SCORER_SERVICE_DEFINITION, implementation: impl }],
     maxReceiveMessageBytes: cfg.maxMessageBytes,
   });
   setServing = (on) => grpcServer.setServing(SCORER_SERVICE_NAME, on);

@@ -13,7 +13,7 @@ import { chargeRow, worstDemand } from "./placement-charge.js";
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
-import { decideNodeScore, preModelBasis, type NodeScoreDecision } from "./score-math.js";
+import { decideNodeScore, type NodeScoreDecision } from "./score-math.js";
 
 export interface ScoringParams {
   freshnessMs: number;
@@ -58,6 +58,7 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   const R = bundle.regimeCount;
   const D = bundle.interferenceWidth;
   const n = nodeNames.length;
+  const regimes = m.regimes;
 
   // Pass 1: which nodes need the model, and how many rows each.
   const recs: (NodeRecord | undefined)[] = new Array(n);
@@ -69,8 +70,8 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
     const rec = store.get(nodeNames[i]!);
     recs[i] = rec;
     if (!rec) continue;
-    const ageMs = Math.max(0, nowMs - rec.observedAtMs);
-    if (preModelBasis({ known: true, ageMs, freshnessMs: params.freshnessMs, missingGroups: rec.missingGroups }) !== undefined) continue;
+    // Same rule as preModelBasis (score-math.ts), inlined for the hot path.
+    if (nowMs - rec.observedAtMs > params.freshnessMs || rec.missingGroups.length > 0) continue;
     const active = recent.active(rec.name, nowMs);
     if (active.length > 0) recentLists[i] = active.map((p) => p.profile);
     const variants = (active.length > 0 ? 2 : 1) * (rec.regimeProbs ? 1 : R);
@@ -84,12 +85,15 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   for (let i = 0; i < n; i++) {
     if (rowStart[i]! < 0) continue;
     const rec = recs[i]!;
+    const row = rec.row;
+    const probs = rec.regimeProbs;
     let off = rowStart[i]! * D;
     const featureRows = recentLists[i] ? 2 : 1;
     for (let f = 0; f < featureRows; f++) {
       const regimeRows = rec.regimeProbs ? 1 : R;
       for (let r = 0; r < regimeRows; r++) {
-        if (f === 0) input.set(rec.row, off);
+        // Element loops: TypedArray.set on short rows costs more than the copy here.
+        if (f === 0) for (let j = 0; j < F2; j++) input[off + j] = row[j]!;
         else {
           const pmu = rec.state.pmu;
           chargeRow(rec.row, worstDemand(recentLists[i]!), {
@@ -98,9 +102,9 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
             llcBytes: pmu?.llcBytes ?? 0,
           }, input, off);
         }
-        input.set(prof, off + F2);
+        for (let j = 0; j < P; j++) input[off + F2 + j] = prof[j]!;
         const ro = off + F2 + P;
-        if (rec.regimeProbs) for (let k = 0; k < R; k++) input[ro + k] = rec.regimeProbs[m.regimes[k]!]!;
+        if (probs) for (let k = 0; k < R; k++) input[ro + k] = probs[regimes[k]!]!;
         else input[ro + r] = 1;
         off += D;
       }
