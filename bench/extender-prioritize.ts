@@ -21,11 +21,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import { Regime } from "../gen/overseer/v1/regime.js";
-import { ScoreBasis, ScorerServiceClient, ScorerServiceService, type ScoreNodesRequest, type ScoreNodesResponse } from "../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, ScoreNodesRequest, ScoreNodesResponse, ScorerServiceClient, ScorerServiceService } from "../gen/overseer/v1/scorer_service.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startExtender } from "../lib/extender/app.js";
+import { createCircuitBreaker } from "../lib/extender/circuit-breaker.js";
 import { parseExtenderConfig } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
+import { createExtenderMetrics } from "../lib/extender/metrics.js";
+import { createExtenderService } from "../lib/extender/service.js";
 import { decodeExtenderArgs, parseJsonBody } from "../lib/extender/wire.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
@@ -238,6 +241,53 @@ async function measure(url: string, body: string, opts: Options): Promise<Result
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length, cpuMs };
 }
 
+/**
+ * CPU-only decomposition without sockets: the floor's work (parse + decode + encode), then the
+ * extender's service logic with an in-memory backend, then with protobuf encode/decode of the
+ * scorer request and answer added (both sides). ms of process CPU per call.
+ */
+async function cpuBreakdown(n: number): Promise<{ floor: number; logic: number; proto: number }> {
+  const body = requestBody(n);
+  const names = Array.from({ length: n }, (_, i) => `node-${i}`);
+  const resp: ScoreNodesResponse = {
+    modelVersion: "constant",
+    scores: names.map((nodeName) => ({ nodeName, score: 5, predictedSlowdown: 1.1, slowdownUpperBound: 1.2, regime: Regime.REGIME_QUIET, basis: ScoreBasis.SCORE_BASIS_MODEL })),
+  };
+  const respBytes = ScoreNodesResponse.encode(resp).finish();
+  const service = (viaProto: boolean) =>
+    createExtenderService({
+      backend: {
+        scoreNodes: async (req) => {
+          if (!viaProto) return resp;
+          ScoreNodesRequest.decode(ScoreNodesRequest.encode(req).finish());
+          return ScoreNodesResponse.decode(respBytes);
+        },
+        filterNodes: async () => ({ feasibleNodeNames: [], filtered: [] }),
+        close: () => undefined,
+      },
+      breaker: createCircuitBreaker({ failureThreshold: 5, coolDownMs: 1000 }),
+      metrics: createExtenderMetrics(new Registry()),
+      logger: silentLogger,
+      backendDeadlineMs: 2000,
+      onBackendError: "pass",
+    });
+  const iters = Math.max(20, Math.round(100_000 / n));
+  const cpuPerCall = async (fn: () => Promise<unknown>) => {
+    for (let i = 0; i < 10; i++) await fn();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < iters; i++) await fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / iters;
+  };
+  const plain = service(false);
+  const proto = service(true);
+  return {
+    floor: await cpuPerCall(async () => JSON.stringify(decodeExtenderArgs(parseJsonBody(body)).nodeNames.map((Host) => ({ Host, Score: 5 })))),
+    logic: await cpuPerCall(async () => JSON.stringify(await plain.prioritize(decodeExtenderArgs(parseJsonBody(body))))),
+    proto: await cpuPerCall(async () => JSON.stringify(await proto.prioritize(decodeExtenderArgs(parseJsonBody(body))))),
+  };
+}
+
 /** Raw interference-model time for `rows` rows, sequential calls: p50/p99 in ms. */
 async function measureInference(scorer: RealScorer, rows: number, opts: Options): Promise<{ p50: number; p99: number }> {
   const input = scorer.inferenceInput(rows);
@@ -302,6 +352,12 @@ async function main(): Promise<void> {
         summary.push(`extender+fake p99 at ${n} nodes: ${r.p99.toFixed(2)} ms vs floor ${base.p99.toFixed(2)} ms = ${(r.p99 / base.p99).toFixed(2)}x (extender + gRPC cost, no model)`);
       }
     }
+  }
+  console.log("");
+  console.log("CPU per call without sockets (ms): floor work | + extender logic | + protobuf of the scorer call (both sides)");
+  for (const n of opts.sizes) {
+    const b = await cpuBreakdown(n);
+    console.log(`${String(n).padStart(6)} ${f(b.floor, 3)} ${f(b.logic, 3)} ${f(b.proto, 3)}`);
   }
   console.log("");
   for (const s of summary) console.log(s);

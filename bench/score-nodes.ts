@@ -171,7 +171,7 @@ function varint(buf: Buffer, off: number, v: number): number {
 async function ingestWorker(d: { address: string; nodes: number; seconds: number; firstSequence: number }): Promise<IngestResult> {
   const def = { ingestNodeStates: { ...ScorerServiceService.ingestNodeStates, requestSerialize: (b: Buffer) => b } };
   const Ctor = grpc.makeGenericClientConstructor(def as unknown as grpc.ServiceDefinition, "ScorerService");
-  const c = new Ctor(d.address, grpc.credentials.createInsecure()) as unknown as {
+  const c = new Ctor(d.address, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 }) as unknown as {
     ingestNodeStates(cb: (e: grpc.ServiceError | null, r: IngestNodeStatesResponse) => void): grpc.ClientWritableStream<Buffer>;
     close(): void;
   };
