@@ -232,3 +232,56 @@ describe("scorer-svc when regime-svc goes down", () => {
     }
   });
 });
+
+describe("scorer-svc hot reload", () => {
+  it("swaps bundles under concurrent ScoreNodes without a failed request and refuses a corrupt one", async () => {
+    const { corruptBundle, setBundleVersion } = await import("../lib/bundle/testing/fixture-dir.js");
+    const bundle = await makeBundleDir();
+    const scorer = await startScorerService(scorerConfig(bundle.dir, ""));
+    const raw = new ScorerServiceClient(`127.0.0.1:${scorer.grpcPort}`, grpc.credentials.createInsecure());
+    const client = createScorerClient(`127.0.0.1:${scorer.grpcPort}`, { timeoutMs: 5000 });
+    try {
+      await ingest(raw, [nodeState("a"), nodeState("b", { features: BUSY })]);
+      const workload = { ...upf, workloadClass: [...scorer.holder.current()!.manifest.workloadProfiles.keys()][0]! };
+      let stop = false;
+      let failures = 0;
+      let done = 0;
+      const seen = new Set<string>();
+      const workers = Array.from({ length: 3 }, async () => {
+        while (!stop) {
+          try {
+            const r = await client.scoreNodes({ workload, nodeNames: ["a", "b", "c"] });
+            seen.add(r.modelVersion);
+            if (r.scores[0]!.basis !== ScoreBasis.SCORE_BASIS_MODEL) failures++;
+            done++;
+          } catch {
+            failures++;
+          }
+        }
+      });
+      for (const v of ["s-1", "s-2"]) {
+        await setBundleVersion(bundle.dir, v);
+        expect(await scorer.holder.checkNow()).toBe("loaded");
+        const target = done + 6;
+        await waitFor(() => done >= target || failures > 0, "requests after the swap");
+      }
+      await corruptBundle(bundle.dir);
+      expect(await scorer.holder.checkNow()).toBe("refused");
+      const target = done + 6;
+      await waitFor(() => done >= target || failures > 0, "requests after the refusal");
+      stop = true;
+      await Promise.all(workers);
+      expect(failures).toBe(0);
+      expect(seen.has("s-2")).toBe(true);
+      expect((await client.scoreNodes({ workload, nodeNames: ["a"] })).modelVersion).toBe("s-2");
+      const text = await (await fetch(`http://127.0.0.1:${scorer.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/overseer_scorer_model_refusals_total\{reason="checksum_mismatch"\} 1/);
+      expect(text).toMatch(/overseer_scorer_model_reloads_total 2/);
+    } finally {
+      client.close();
+      raw.close();
+      await scorer.stop();
+      await rm(bundle.root, { recursive: true, force: true });
+    }
+  });
+});
