@@ -13,9 +13,6 @@ import { createGrpcPublisher } from "./publishers/grpc-publisher.js";
 import { createJsonlRecorder } from "./publishers/jsonl-recorder.js";
 import { createKubePublisher } from "./publishers/kube-publisher.js";
 import type { Publisher, PublisherHooks } from "./publishers/publisher.js";
-import { createPerfSource } from "./sources/perf-source.js";
-import { createReplaySource } from "./sources/replay-source.js";
-import { createSimSource } from "./sources/sim-source.js";
 
 export interface AssembledAgent {
   agent: RunningAgent;
@@ -30,14 +27,21 @@ function splitHostPort(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(addr.slice(i + 1)) };
 }
 
-export function createSource(cfg: AgentConfig, hooks: SourceHooks): CounterSource {
+/** Only the chosen source's code is loaded (the simulator's catalog and model cost memory). */
+export async function createSource(cfg: AgentConfig, hooks: SourceHooks): Promise<CounterSource> {
   switch (cfg.source) {
-    case "perf":
+    case "perf": {
+      const { createPerfSource } = await import("./sources/perf-source.js");
       return createPerfSource({ perfPath: cfg.perfPath, intervalMs: cfg.interval, resctrlRoot: cfg.resctrlRoot, maxBackoffMs: cfg.perfMaxBackoff, hooks });
-    case "replay":
+    }
+    case "replay": {
+      const { createReplaySource } = await import("./sources/replay-source.js");
       return createReplaySource({ path: cfg.replayFile, paceMs: cfg.replayPace ?? cfg.interval, loop: cfg.replayLoop, hooks });
-    case "sim":
+    }
+    case "sim": {
+      const { createSimSource } = await import("./sources/sim-source.js");
       return createSimSource({ variant: cfg.simVariant, seed: cfg.simSeed, nodeName: cfg.nodeName, mix: cfg.simMix, windowSec: cfg.interval / 1000, paceMs: cfg.simPace ?? cfg.interval });
+    }
     default:
       throw new Error(`unknown source ${cfg.source}`);
   }
@@ -81,7 +85,7 @@ export async function assembleAgent(cfgIn: AgentConfig, log: LogFn): Promise<Ass
     onFailure: (p, reason) => metrics.publishFailures.inc({ publisher: p, reason }),
     onSuperseded: (p) => metrics.superseded.inc({ publisher: p }),
   };
-  const source = createSource(cfg, sourceHooks);
+  const source = await createSource(cfg, sourceHooks);
   const publishers = await createPublishers(cfg, pubHooks);
   let metricsServer: RunningMetricsServer | undefined;
   if (cfg.metricsListen !== "") {
