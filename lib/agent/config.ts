@@ -15,7 +15,7 @@ export const AGENT_FLAGS = {
   listen: { name: "listen", type: "string", env: "OVERSEER_AGENT_LISTEN", default: "127.0.0.1:50054", help: "AgentService gRPC listen address (host:port, port 0 = ephemeral); empty disables", validate: optionalHostPort } as FlagSpec<"string">,
   metricsListen: { name: "metrics-listen", type: "string", env: "OVERSEER_AGENT_METRICS_LISTEN", default: "127.0.0.1:9454", help: "Prometheus /metrics address (host:port, port 0 = ephemeral); empty disables", validate: optionalHostPort } as FlagSpec<"string">,
   record: { name: "record", type: "string", env: "OVERSEER_AGENT_RECORD", default: "", help: "append every NodeState to this JSONL file (corpus node_states.jsonl format); empty disables" } as FlagSpec<"string">,
-  kubeconfig: { name: "kubeconfig", type: "string", env: "KUBECONFIG", default: "", help: "kubeconfig path: enables writing the NodeState custom resource" } as FlagSpec<"string">,
+  kubeconfig: { name: "kubeconfig", type: "string", env: "OVERSEER_KUBECONFIG", default: "", help: "kubeconfig path: enables writing the NodeState custom resource" } as FlagSpec<"string">,
   inCluster: { name: "in-cluster", type: "bool", env: "OVERSEER_IN_CLUSTER", default: false, help: "use in-cluster service-account credentials: enables writing the NodeState custom resource" } as FlagSpec<"bool">,
   kubeAttempts: { name: "kube-attempts", type: "int", env: "OVERSEER_AGENT_KUBE_ATTEMPTS", default: 5, help: "attempts per NodeState custom-resource write (conflicts, 5xx, 429, connection errors are retried)", validate: positive } as FlagSpec<"int">,
   perfPath: { name: "perf-path", type: "string", env: "OVERSEER_PERF_PATH", default: "perf", help: "perf binary (perf source)" } as FlagSpec<"string">,

@@ -62,8 +62,10 @@ export function classifyKubeError(e: unknown): KubeApiError {
     const retriable = code === 409 || code === 429 || code >= 500;
     return new KubeApiError(`Kubernetes API answered ${code}${reason ? `: ${reason}` : ""}`, code, retriable);
   }
-  const err = e as { code?: string; message?: string };
-  return new KubeApiError(`Kubernetes API unreachable: ${err.code ?? ""} ${err.message ?? String(e)}`.trim(), undefined, true);
+  const err = e as { code?: unknown; name?: string; type?: string; message?: string };
+  const network = (typeof err.code === "string" && /^E[A-Z_]+$/.test(err.code)) || err.name === "FetchError" || err.type === "system";
+  if (network) return new KubeApiError(`Kubernetes API unreachable: ${String(err.code ?? "")} ${err.message ?? ""}`.trim(), undefined, true);
+  return new KubeApiError(`Kubernetes client error: ${err.message ?? String(e)}`, undefined, false);
 }
 
 export interface NodeStateClientOptions {
