@@ -4,6 +4,7 @@
 //   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ScorerServiceClient, ScorerServiceService, type IngestNodeStatesResponse, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
 import { NodeState as NodeStateMsg, type NodeState } from "../gen/overseer/v1/node_state.js";
@@ -62,7 +63,8 @@ async function main() {
   });
   const bundle = scorer.holder.current()!;
   console.log(`bundle ${bundle.manifest.version} from ${bundleDir}${synthetic ? " (SYNTHETIC linear test bundle: the floor is not representative of the trained model)" : ""}`);
-  console.log(`rows: ${bundle.interferenceWidth} floats each; node ${process.version}; ${(await import("node:os")).cpus().length} cores`);
+  const os = await import("node:os");
+  console.log(`rows: ${bundle.interferenceWidth} floats each; node ${process.version}; ${os.cpus().length} cores; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} (other processes skew wall-clock numbers)`);
 
   const raw = new ScorerServiceClient(`127.0.0.1:${scorer.grpcPort}`, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": 64 << 20 });
   const client = createScorerClient(`127.0.0.1:${scorer.grpcPort}`, { timeoutMs: 10_000 });
@@ -127,7 +129,7 @@ async function main() {
       during.push(performance.now() - t);
     }
   })();
-  const acceptedBefore = scorer.store.size;
+  const elu0 = performance.eventLoopUtilization();
   const worker = new Worker(new URL(import.meta.url), { workerData: { address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence: 2 } });
   const result = await new Promise<IngestResult>((resolve, reject) => {
     worker.once("message", resolve);
@@ -136,10 +138,11 @@ async function main() {
   await worker.terminate();
   scoring = false;
   await scoringLoop;
-  void acceptedBefore;
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   const rate = result.accepted / result.seconds;
   console.log(`sent ${result.sent}, accepted ${result.accepted} (ignored ${result.ignored}, rejected ${result.rejected}) in ${result.seconds.toFixed(2)} s = ${Math.round(rate)} updates/s (target >= 20000: ${rate >= 20000 ? "met" : "NOT met"})`);
   console.log(`ScoreNodes(1000) during ingest: ${during.length} calls, p50 ${ms(pct(during, 50))}, p99 ${ms(pct(during, 99))}`);
+  console.log(`server thread busy ${(elu * 100).toFixed(0)}% of the time (ingest + scoring + regime batching + regime-svc)`);
   const s5 = summary[5000]!;
   console.log(`\n5000 nodes: p99 ${ms(s5.p99)} = ${(s5.p99 / s5.floorP99).toFixed(2)}x the floor p99 (target <= 2x: ${s5.p99 <= 2 * s5.floorP99 ? "met" : "NOT met"}; < 20 ms: ${s5.p99 < 20 ? "met" : "NOT met"})`);
 
