@@ -45,7 +45,39 @@ const EVENT_INDEX: Record<string, E> = {
   "resctrl.llc_occupancy": E.llcOccupancy,
   "resctrl.mbm_total_bytes": E.mbmTotal,
 };
-for (const e of EVENTS) if (EVENT_INDEX[e.name] === undefined) throw new Error(`counter model has no formula for catalog event ${e.name}`);
+
+// The readings object in one literal shape (fast to build, fast for consumers to read).
+// Used when the catalog's event list is exactly this one; otherwise a generic path builds it.
+const buildFixedShape = (r: CounterReading[]): IntervalCounters => ({
+  instructions: r[0],
+  cycles: r[1],
+  "ref-cycles": r[2],
+  slots: r[3],
+  "topdown-retiring": r[4],
+  "topdown-fe-bound": r[5],
+  "topdown-bad-spec": r[6],
+  "topdown-be-bound": r[7],
+  "topdown-mem-bound": r[8],
+  "TOPDOWN.SLOTS_P": r[9],
+  "TOPDOWN.BACKEND_BOUND_SLOTS": r[10],
+  "TOPDOWN.BAD_SPEC_SLOTS": r[11],
+  "TOPDOWN.MEMORY_BOUND_SLOTS": r[12],
+  "UOPS_RETIRED.SLOTS": r[13],
+  "LONGEST_LAT_CACHE.MISS": r[14],
+  "L2_RQSTS.MISS": r[15],
+  "MEMORY_ACTIVITY.STALLS_L2_MISS": r[16],
+  "MEMORY_ACTIVITY.STALLS_L3_MISS": r[17],
+  "UNC_M_CAS_COUNT.RD": r[18],
+  "UNC_M_CAS_COUNT.WR": r[19],
+  "cpu-clock": r[20],
+  "resctrl.llc_occupancy": r[21],
+  "resctrl.mbm_total_bytes": r[22],
+});
+const FIXED_SHAPE_OK = (() => {
+  const keys = Object.keys(buildFixedShape(EVENTS.map(() => ({ value: 0, status: "counted" }))));
+  return keys.length === EVENTS.length && keys.every((k, i) => k === EVENTS[i]!.name);
+})();
+const scratch: CounterReading[] = new Array(EVENTS.length);
 
 const acc = new Float64Array(E.count);
 const sh = new Float64Array(5);
@@ -114,10 +146,47 @@ export function multiplexPercent(gpEvents: number): number {
   return gpEvents <= GP_COUNTERS_PER_CPU ? 100 : (100 * GP_COUNTERS_PER_CPU) / gpEvents;
 }
 
+interface EventPlan {
+  name: string;
+  index: E;
+  /** Shared frozen reading for events the variant lacks; undefined when counted. */
+  fixed: CounterReading | undefined;
+  muxed: boolean;
+  rounded: boolean;
+}
+interface VariantPlan {
+  events: EventPlan[];
+  muxPct: number;
+  sigmaMuxed: number;
+}
+const plans = new WeakMap<NodeVariant, VariantPlan>();
+
+function planOf(variant: NodeVariant): VariantPlan {
+  let p = plans.get(variant);
+  if (p) return p;
+  let gp = 0;
+  for (const e of EVENTS) if (e.source === "core" && variant.events[e.name] === "counted") gp++;
+  const muxPct = multiplexPercent(gp);
+  const events = EVENTS.map((e): EventPlan => {
+    const a = variant.events[e.name];
+    let fixed: CounterReading | undefined;
+    if (EVENT_INDEX[e.name] === undefined) fixed = Object.freeze({ value: 0, status: "unavailable", detail: "not simulated" });
+    else if (a === "not-supported") fixed = Object.freeze({ value: 0, status: "not-supported", detail: "<not supported>" });
+    else if (a === "unavailable") {
+      fixed = Object.freeze({ value: 0, status: "unavailable", detail: e.source === "resctrl" ? "resctrl not mounted" : "no uncore_imc PMU on this node" });
+    }
+    return { name: e.name, index: EVENT_INDEX[e.name] ?? E.instructions, fixed, muxed: e.source === "core" && muxPct < 100, rounded: e.name !== "cpu-clock" };
+  });
+  p = { events, muxPct, sigmaMuxed: Math.sqrt(COUNTER_NOISE * COUNTER_NOISE + MULTIPLEX_NOISE * MULTIPLEX_NOISE) };
+  plans.set(variant, p);
+  return p;
+}
+
 /**
  * Counter readings of one window for a node variant, with measurement noise.
- * Draws a fixed number of random numbers per call (independent of the clock), so two runs that differ
- * only in the frequency model see the same noise.
+ * The random draws depend only on the variant (one normal per counted event, one uniform per
+ * multiplexed event), never on the clock, so two runs that differ only in the frequency model see
+ * the same noise. Readings of absent events are shared frozen objects.
  */
 export function emitCounters(
   spec: NodeSpec,
@@ -130,30 +199,25 @@ export function emitCounters(
   rng: Rng,
 ): IntervalCounters {
   accumulate(spec, ws, cores, s, windowSec, coreHz);
-  let gp = 0;
-  for (const e of EVENTS) if (e.source === "core" && variant.events[e.name] === "counted") gp++;
-  const muxPct = multiplexPercent(gp);
-  const out: Record<string, CounterReading> = {};
-  for (const e of EVENTS) {
-    const z1 = rng.normal();
-    const z2 = rng.normal();
-    const a = variant.events[e.name];
-    if (a === "not-supported") {
-      out[e.name] = { value: 0, status: "not-supported", detail: "<not supported>" };
+  const plan = planOf(variant);
+  const evs = plan.events;
+  const out = scratch;
+  for (let k = 0; k < evs.length; k++) {
+    const e = evs[k]!;
+    if (e.fixed) {
+      out[k] = e.fixed;
       continue;
     }
-    if (a === "unavailable") {
-      out[e.name] = { value: 0, status: "unavailable", detail: e.source === "resctrl" ? "resctrl not mounted" : "no uncore_imc PMU on this node" };
-      continue;
-    }
-    const truth = acc[EVENT_INDEX[e.name]!]!;
-    const muxed = e.source === "core" && muxPct < 100;
-    let v = truth * (1 + COUNTER_NOISE * z1 + (muxed ? MULTIPLEX_NOISE * z2 : 0));
-    if (e.name !== "cpu-clock") v = Math.round(v);
+    const z = rng.normalFast();
+    let v = acc[e.index]! * (1 + (e.muxed ? plan.sigmaMuxed : COUNTER_NOISE) * z);
+    if (e.rounded) v = Math.round(v);
     if (v < 0) v = 0;
-    // perf prints the percentage with two decimals; rotation jitter moves it by a few hundredths.
-    const pct = muxed ? Math.round((muxPct + 0.05 * z2) * 100) / 100 : 100;
-    out[e.name] = { value: v, status: "counted", percentCounted: pct };
+    // perf prints the percentage with two decimals; event rotation moves it by a few hundredths.
+    const pct = e.muxed ? Math.round((plan.muxPct + 0.1 * (rng.next() - 0.5)) * 100) / 100 : 100;
+    out[k] = { value: v, status: "counted", percentCounted: pct };
   }
-  return out;
+  if (FIXED_SHAPE_OK) return buildFixedShape(out);
+  const o: Record<string, CounterReading> = {};
+  for (let k = 0; k < evs.length; k++) o[evs[k]!.name] = out[k]!;
+  return o;
 }

@@ -32,6 +32,8 @@ export interface SimNode {
   _cores: number[];
   _solution: ContentionSolution | undefined;
   _probes: Map<number, ProbeResult>;
+  _truth: GroundTruth | undefined;
+  _truthOf: ContentionSolution | undefined;
 }
 
 export interface CreateSimNodeOptions {
@@ -57,6 +59,8 @@ export function createSimNode(o: CreateSimNodeOptions = {}): SimNode {
     _cores: [],
     _solution: undefined,
     _probes: new Map(),
+    _truth: undefined,
+    _truthOf: undefined,
   };
 }
 
@@ -138,29 +142,34 @@ export function simulateInterval(node: SimNode, residents: readonly SimResident[
   const perfLines = o.perfText
     ? formatPerfStatInterval(counters, { separator: o.perfSeparator, timestampSec: node.intervals * windowSec, windowSec, logicalCpus: node.spec.logicalCpus })
     : undefined;
+  return { counters, perfLines, solution: s, groundTruth: groundTruthOf(node, s, coreHz) };
+}
+
+/** Ground truth of the solved state; reused (frozen) while the state and clock are unchanged. */
+function groundTruthOf(node: SimNode, s: ContentionSolution, coreHz: number): GroundTruth {
+  const cached = node._truth;
+  if (cached && node._truthOf === s && cached.coreHz === coreHz) return cached;
   const workloads: WorkloadOutcome[] = [];
   for (let i = 1; i < s.n; i++) {
     const w = node._ws[i]!;
     const c = node._cores[i]!;
     const solo = soloThroughput(node.spec, w, c);
     const tp = s.instructionsPerSec[i]! / w.instructionsPerUnit;
-    workloads.push({ workloadClass: w.class, cores: c, throughput: tp, throughputSolo: solo, slowdown: solo / tp });
+    workloads.push(Object.freeze({ workloadClass: w.class, cores: c, throughput: tp, throughputSolo: solo, slowdown: solo / tp }));
   }
-  return {
-    counters,
-    perfLines,
-    solution: s,
-    groundTruth: {
-      regime: regimeOf(s, node.spec.logicalCpus),
-      memBandwidthUtilization: s.memBandwidthUtilization,
-      memLatencyNs: s.memLatencyNs,
-      llcDisplacedFraction: s.llcDisplacedFraction,
-      llcDemandRatio: s.llcDemandRatio,
-      busyCpuFraction: s.busyLogicalCpus / node.spec.logicalCpus,
-      coreHz,
-      workloads,
-    },
-  };
+  const gt: GroundTruth = Object.freeze({
+    regime: regimeOf(s, node.spec.logicalCpus),
+    memBandwidthUtilization: s.memBandwidthUtilization,
+    memLatencyNs: s.memLatencyNs,
+    llcDisplacedFraction: s.llcDisplacedFraction,
+    llcDemandRatio: s.llcDemandRatio,
+    busyCpuFraction: s.busyLogicalCpus / node.spec.logicalCpus,
+    coreHz,
+    workloads: Object.freeze(workloads) as WorkloadOutcome[],
+  });
+  node._truth = gt;
+  node._truthOf = s;
+  return gt;
 }
 
 export interface ProbeResult {
