@@ -53,7 +53,7 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
     scorer?.close();
     const ended = await sup.stopAll(cfg.stopGraceMs);
     const killed = ended.filter((e) => e.killed).map((e) => e.name);
-    io.out(killed.length > 0 ? `stopped; killed after ${cfg.stopGraceMs} ms: ${killed.join(", ")}` : `stopped cleanly: ${ended.map((e) => `${e.name} (${e.how})`).join(", ") || "nothing was running"}`);
+    io.out(killed.length > 0 ? `stopped; killed after ${cfg.stopGraceMs} ms: ${killed.join(", ")}` : `stopped cleanly: ${ended.map((e) => `${e.name} (pid ${e.pid}, exit ${e.how})`).join(", ") || "nothing was running"}`);
   };
 
   try {

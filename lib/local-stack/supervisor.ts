@@ -101,9 +101,9 @@ export class Supervisor {
   }
 
   /** SIGTERM in reverse start order, wait up to graceMs each, then SIGKILL. Returns how each ended. */
-  async stopAll(graceMs: number): Promise<{ name: string; how: number | string; killed: boolean }[]> {
+  async stopAll(graceMs: number): Promise<{ name: string; pid: number; how: number | string; killed: boolean }[]> {
     this.stopping = true;
-    const out: { name: string; how: number | string; killed: boolean }[] = [];
+    const out: { name: string; pid: number; how: number | string; killed: boolean }[] = [];
     for (const c of [...this.children].reverse()) {
       let killed = false;
       if (c.child.running) {
@@ -116,7 +116,7 @@ export class Supervisor {
       }
       const how = await c.child.exited;
       c.log.end();
-      out.push({ name: c.spec.name, how, killed });
+      out.push({ name: c.spec.name, pid: c.child.pid, how, killed });
     }
     return out.reverse();
   }

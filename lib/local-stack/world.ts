@@ -24,6 +24,9 @@ export const CNF_RESERVED_CPUS = 96;
 /** Memory a pod requests per logical CPU (only used for the least-allocated score). */
 export const MEMORY_BYTES_PER_CPU = 4 * 1024 ** 3;
 
+/** Granularity of the neighbour churn. */
+export const CHURN_STEP_SEC = 0.25;
+
 export interface PlacedCnf {
   podName: string;
   podNamespace: string;
@@ -71,6 +74,7 @@ export class SimWorld {
   private readonly byName = new Map<string, WorldNode>();
   /** Noisy neighbours that arrived and left since the start. */
   readonly churn = { arrived: 0, left: 0 };
+  private churnSec = 0;
 
   constructor(
     readonly catalog: WorkloadCatalog,
@@ -99,18 +103,25 @@ export class SimWorld {
     return n;
   }
 
-  /** Moves the neighbour churn to `tSec` (seconds since the scenario started). Returns the nodes whose mix changed. */
+  /**
+   * Moves the neighbour churn to `tSec` (seconds since the scenario started) in fixed steps of
+   * CHURN_STEP_SEC, so that twin worlds advanced at different moments pass through exactly the same
+   * states (an arrival's fit depends on who has left by then). Returns the nodes whose mix changed.
+   */
   advanceTo(tSec: number): string[] {
-    const changed: string[] = [];
-    for (const n of this.nodes) {
-      const before = new Set(n.scenario.residents.map((r) => r.podUid));
-      if (!n.scenario.advanceTo(tSec)) continue;
-      changed.push(n.name);
-      const after = new Set(n.scenario.residents.map((r) => r.podUid));
-      for (const uid of after) if (!before.has(uid)) this.churn.arrived++;
-      for (const uid of before) if (!after.has(uid)) this.churn.left++;
+    const changed = new Set<string>();
+    while (this.churnSec + CHURN_STEP_SEC <= tSec + 1e-9) {
+      this.churnSec += CHURN_STEP_SEC;
+      for (const n of this.nodes) {
+        const before = new Set(n.scenario.residents.map((r) => r.podUid));
+        if (!n.scenario.advanceTo(this.churnSec)) continue;
+        changed.add(n.name);
+        const after = new Set(n.scenario.residents.map((r) => r.podUid));
+        for (const uid of after) if (!before.has(uid)) this.churn.arrived++;
+        for (const uid of before) if (!after.has(uid)) this.churn.left++;
+      }
     }
-    return changed;
+    return [...changed];
   }
 
   /** Neighbours first, then the placed CNFs in placement order. */
