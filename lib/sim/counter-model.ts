@@ -105,7 +105,7 @@ export function slotShares(spec: NodeSpec, w: Workload, s: ContentionSolution, i
 }
 
 /** True (noise-free) event totals of one window into `acc`. */
-function accumulate(spec: NodeSpec, ws: readonly Workload[], cores: ArrayLike<number>, s: ContentionSolution, windowSec: number, coreHz: number): void {
+function accumulateDirect(spec: NodeSpec, ws: readonly Workload[], cores: ArrayLike<number>, s: ContentionSolution, windowSec: number, coreHz: number): void {
   acc.fill(0);
   const W = spec.pipelineWidth;
   for (let i = 0; i < s.n; i++) {
@@ -139,6 +139,25 @@ function accumulate(spec: NodeSpec, ws: readonly Workload[], cores: ArrayLike<nu
   acc[E.cpuClockMs] = spec.logicalCpus * windowSec * 1000;
   acc[E.llcOccupancy] = s.llcOccupiedBytes;
   acc[E.mbmTotal] = s.memReadBytesPerSecTotal * windowSec + s.memWriteBytesPerSecTotal * windowSec;
+}
+
+/**
+ * Event totals are linear in the window and in the observed clock: total = (base + hz * perHz) * w
+ * (the LLC-occupancy gauge excepted). Both vectors are computed once per solved state and cached on it.
+ */
+const rateCache = new WeakMap<ContentionSolution, Float64Array>();
+function accumulate(spec: NodeSpec, ws: readonly Workload[], cores: ArrayLike<number>, s: ContentionSolution, windowSec: number, coreHz: number): void {
+  let rates = rateCache.get(s);
+  if (!rates) {
+    rates = new Float64Array(2 * E.count);
+    accumulateDirect(spec, ws, cores, s, 1, 0);
+    rates.set(acc, 0);
+    accumulateDirect(spec, ws, cores, s, 1, 1);
+    for (let k = 0; k < E.count; k++) rates[E.count + k] = acc[k]! - rates[k]!;
+    rateCache.set(s, rates);
+  }
+  for (let k = 0; k < E.count; k++) acc[k] = (rates[k]! + coreHz * rates[E.count + k]!) * windowSec;
+  acc[E.llcOccupancy] = rates[E.llcOccupancy]!;
 }
 
 /** Share of the window a general-counter event is scheduled when `n` of them share GP_COUNTERS_PER_CPU counters. */
