@@ -1,6 +1,7 @@
 // Waiting for a gRPC service to report SERVING through the standard health service.
 import * as grpc from "@grpc/grpc-js";
 import { waitUntil, type WaitOptions } from "./readiness.js";
+import { untraced } from "./untraced.js";
 
 function encodeHealthRequest(service: string): Buffer {
   const name = Buffer.from(service, "utf8");
@@ -30,5 +31,5 @@ export function grpcHealthStatus(address: string, service: string, timeoutMs = 1
 }
 
 export function waitForGrpcServing(address: string, service: string, o: WaitOptions): Promise<void> {
-  return waitUntil(async () => (await grpcHealthStatus(address, service)) === 1, o);
+  return untraced(() => waitUntil(async () => (await grpcHealthStatus(address, service)) === 1, o));
 }

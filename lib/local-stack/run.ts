@@ -15,6 +15,7 @@ import { createScorerCalls } from "./scorer-calls.js";
 import { startServices } from "./services.js";
 import { computeSummary, formatSummary, type Endpoint, type RunFacts } from "./summary.js";
 import type { ChildExitedError } from "./supervisor.js";
+import { untraced } from "./untraced.js";
 import { startWorldAgent, type RunningWorldAgent } from "./world-agent.js";
 import { SimWorld } from "./world.js";
 
@@ -73,12 +74,14 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
     for (const n of world.nodes) {
       agents.push(await startWorldAgent({ world, nodeName: n.name, intervalMs: cfg.agentIntervalMs, scorerAddress: svc.scorerAddress, startMs, onLog: (level, msg, fields) => level !== "info" && io.err(`agent ${n.name}: ${msg} ${JSON.stringify(fields ?? {})}`) }));
     }
-    await waitUntil(
-      async () => {
-        const s = await scorer!.staleNodes();
-        return s.total === cfg.nodes && s.stale === 0;
-      },
-      { timeoutMs: cfg.startTimeoutMs, what: "scorer-svc receiving a fresh NodeState from every agent" },
+    await untraced(() =>
+      waitUntil(
+        async () => {
+          const s = await scorer!.staleNodes();
+          return s.total === cfg.nodes && s.stale === 0;
+        },
+        { timeoutMs: cfg.startTimeoutMs, what: "scorer-svc receiving a fresh NodeState from every agent" },
+      ),
     );
 
     let prometheusUrl: string | undefined;
@@ -136,7 +139,7 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
       churn: { ...world.churn },
       decisions,
       endSlowdown: { overseer: byPod(world), default: byPod(defaultWorld) },
-      staleNodes: await scorer.staleNodes().catch((e: Error) => ({ error: e.message })),
+      staleNodes: await untraced(() => scorer!.staleNodes()).catch((e: Error) => ({ error: e.message })),
       endpoints,
       prometheusUrl,
       jaegerUrl: p.jaeger?.queryUrl,
