@@ -9,6 +9,7 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { ScorerServiceClient, ScorerServiceService, type IngestNodeStatesResponse, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
 import { NodeState as NodeStateMsg, type NodeState } from "../gen/overseer/v1/node_state.js";
 import { profileRow } from "../lib/bundle/model-input.js";
+import { loadBundle } from "../lib/bundle/load-bundle.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { createScorerClient } from "../lib/scorer/client.js";
@@ -62,6 +63,8 @@ async function main() {
     freshness: 600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000, maxMessageBytes: 64 << 20, onnxThreads: 0, shutdownGrace: 500, log: quiet,
   });
   const bundle = scorer.holder.current()!;
+  // The floor: the same bundle's interference model run inline on this thread, as raw as it gets.
+  const floorBundle = await loadBundle(bundleDir, { runner: "inline" });
   console.log(`bundle ${bundle.manifest.version} from ${bundleDir}${synthetic ? " (SYNTHETIC linear test bundle: the floor is not representative of the trained model)" : ""}`);
   const os = await import("node:os");
   console.log(`rows: ${bundle.interferenceWidth} floats each; node ${process.version}; ${os.cpus().length} cores; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} (other processes skew wall-clock numbers)`);
@@ -100,12 +103,12 @@ async function main() {
     const floor: number[] = [];
     for (let w = 0; w < 10; w++) {
       await client.scoreNodes({ workload, nodeNames: cand });
-      await bundle.predict(input, n);
+      await floorBundle.predict(input, n);
     }
     // Interleave so both see the same machine load.
     for (let it = 0; it < iters; it++) {
       let t = performance.now();
-      await bundle.predict(input, n);
+      await floorBundle.predict(input, n);
       floor.push(performance.now() - t);
       t = performance.now();
       const r = await client.scoreNodes({ workload, nodeNames: cand });
@@ -150,6 +153,7 @@ async function main() {
   raw.close();
   await scorer.stop();
   await regime.stop();
+  await floorBundle.release();
 }
 
 interface IngestResult {

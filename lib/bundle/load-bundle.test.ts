@@ -47,6 +47,39 @@ describe("loadBundle", () => {
     await b.release();
   });
 
+  it("the worker runner answers like the inline runner and fails cleanly once released", async () => {
+    const dir = await writeTestBundle(path.join(root, "worker"), { nanOnNegativeFeature: 3 });
+    const inline = await loadBundle(dir);
+    const worker = await loadBundle(dir, { runner: "worker" });
+    const D = worker.interferenceWidth;
+    const make = () => {
+      const y = new Float32Array(D * 3);
+      y[FEATURE_NAMES.indexOf("mem_bandwidth_fraction_of_peak")] = 0.8;
+      y[2 * D + 3] = -1;
+      return y;
+    };
+    const a = await inline.predict(make(), 3);
+    const b = await worker.predict(make(), 3);
+    expect([...b.slowdown]).toEqual([...a.slowdown]);
+    expect([...b.upper]).toEqual([...a.upper]);
+    const F = FEATURE_NAMES.length;
+    expect([...(await worker.classify(new Float32Array(2 * F), 1))]).toEqual([...(await inline.classify(new Float32Array(2 * F), 1))]);
+    await Promise.all([inline.release(), worker.release()]);
+    await expect(worker.predict(make(), 3)).rejects.toThrow(/inference worker/);
+  });
+
+  it("the worker runner refuses an ONNX file that does not load", async () => {
+    const dir = await writeTestBundle(path.join(root, "worker-garbage"));
+    const garbage = Buffer.from("still not onnx");
+    await writeFile(path.join(dir, "interference.onnx"), garbage);
+    const m = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+    m.files["interference.onnx"] = (await import("node:crypto")).createHash("sha256").update(garbage).digest("hex");
+    await writeFile(path.join(dir, "manifest.json"), JSON.stringify(m));
+    const err = await loadBundle(dir, { runner: "worker" }).catch((e: unknown) => e);
+    expect((err as BundleError).reason).toBe("onnx_invalid");
+    expect((err as BundleError).message).toMatch(/interference\.onnx does not load/);
+  });
+
   it("refuses a checksum mismatch", async () => {
     const dir = await writeTestBundle(path.join(root, "sum"));
     const f = path.join(dir, "interference.onnx");

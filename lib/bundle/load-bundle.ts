@@ -6,10 +6,16 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { FEATURE_COUNT } from "../features/catalog.js";
 import { BundleError, parseManifest, type BundleManifest } from "./manifest.js";
+import { OnnxWorker } from "./onnx-worker.js";
 
 export interface LoadOptions {
   /** ONNX intra-op threads; 0 lets onnxruntime choose. */
   intraOpThreads?: number;
+  /**
+   * "inline" runs onnxruntime on the calling thread (it blocks the event loop for the length of a
+   * run); "worker" runs it in a worker thread per bundle (services use this). Default "inline".
+   */
+  runner?: "inline" | "worker";
 }
 
 export interface InterferenceOutput {
@@ -29,7 +35,7 @@ export interface ModelBundle {
   profileCount: number;
   /** 2F + P + R: interference input width. */
   interferenceWidth: number;
-  /** `rows` x 2F input -> rows x R probabilities. */
+  /** `rows` x 2F input -> rows x R probabilities. With the worker runner the input buffer is transferred (detached). */
   classify(input: Float32Array, rows: number): Promise<Float32Array>;
   /** `rows` x (2F+P+R) input -> slowdown and upper bound per row. */
   predict(input: Float32Array, rows: number): Promise<InterferenceOutput>;
@@ -46,35 +52,77 @@ async function readOrRefuse(file: string): Promise<Buffer> {
   }
 }
 
-async function createSession(file: string, bytes: Buffer, opts: LoadOptions, inputName: string, outputNames: string[]): Promise<ort.InferenceSession> {
-  let session: ort.InferenceSession;
+/** One loaded model: inline (onnxruntime on this thread) or in the bundle's worker thread. */
+interface ModelRunner {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  /** Float32 outputs by name (undefined when missing or not float32). */
+  run(input: Float32Array, dims: number[], fetches: string[]): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
+  release(): Promise<void>;
+}
+
+function sessionOptions(opts: LoadOptions): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.intraOpThreads ?? 0,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    // Idle intra-op threads sleep instead of spinning: the services share few cores with gRPC work.
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
+  };
+}
+
+async function inlineRunner(bytes: Buffer, opts: LoadOptions, inputName: string): Promise<ModelRunner> {
+  const session = await ort.InferenceSession.create(bytes, sessionOptions(opts));
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(input, dims, fetches) {
+      const out = await session.run({ [inputName]: new ort.Tensor("float32", input, dims) }, fetches);
+      const r: Record<string, { data: Float32Array | null; dims: readonly number[] }> = {};
+      for (const k of fetches) {
+        const t = out[k] as ort.Tensor | undefined;
+        r[k] = { data: t && t.type === "float32" ? (t.data as Float32Array) : null, dims: t?.dims ?? [] };
+      }
+      return r;
+    },
+    release: () => session.release(),
+  };
+}
+
+async function workerRunner(worker: OnnxWorker, name: string, bytes: Buffer, opts: LoadOptions, inputName: string): Promise<ModelRunner> {
+  const { inputNames, outputNames } = await worker.load(name, bytes, sessionOptions(opts) as Record<string, unknown>);
+  return {
+    inputNames,
+    outputNames,
+    run: (input, dims, fetches) => worker.run(name, inputName, input, dims, fetches),
+    release: async () => undefined,
+  };
+}
+
+async function createRunner(file: string, bytes: Buffer, opts: LoadOptions, worker: OnnxWorker | undefined, inputName: string, outputNames: string[]): Promise<ModelRunner> {
+  let runner: ModelRunner;
   try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: opts.intraOpThreads ?? 0,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-    });
+    runner = worker ? await workerRunner(worker, file, bytes, opts, inputName) : await inlineRunner(bytes, opts, inputName);
   } catch (e) {
     throw new BundleError("onnx_invalid", `${file} does not load in onnxruntime: ${(e as Error).message}`);
   }
   const problems: string[] = [];
-  if (!session.inputNames.includes(inputName)) problems.push(`no input "${inputName}" (has ${session.inputNames.join(", ")})`);
-  for (const o of outputNames) if (!session.outputNames.includes(o)) problems.push(`no output "${o}" (has ${session.outputNames.join(", ")})`);
+  if (!runner.inputNames.includes(inputName)) problems.push(`no input "${inputName}" (has ${runner.inputNames.join(", ")})`);
+  for (const o of outputNames) if (!runner.outputNames.includes(o)) problems.push(`no output "${o}" (has ${runner.outputNames.join(", ")})`);
   if (problems.length > 0) {
-    await session.release().catch(() => undefined);
+    await runner.release().catch(() => undefined);
     throw new BundleError("onnx_invalid", `${file}: ${problems.join("; ")}`);
   }
-  return session;
+  return runner;
 }
 
-function floatOutput(result: ort.InferenceSession.OnnxValueMapType, name: string, rows: number, cols: number, file: string): Float32Array {
-  const t = result[name] as ort.Tensor | undefined;
-  if (!t || t.type !== "float32") throw new BundleError("onnx_invalid", `${file}: output "${name}" is not float32`);
-  const data = t.data as Float32Array;
-  if (data.length !== rows * cols) {
-    throw new BundleError("onnx_invalid", `${file}: output "${name}" has ${data.length} values for ${rows} rows, expected ${rows * cols} (shape [${t.dims.join(", ")}])`);
+function floatOutput(out: Record<string, { data: Float32Array | null; dims: readonly number[] }>, name: string, rows: number, cols: number, file: string): Float32Array {
+  const t = out[name];
+  if (!t || !t.data) throw new BundleError("onnx_invalid", `${file}: output "${name}" is not float32`);
+  if (t.data.length !== rows * cols) {
+    throw new BundleError("onnx_invalid", `${file}: output "${name}" has ${t.data.length} values for ${rows} rows, expected ${rows * cols} (shape [${t.dims.join(", ")}])`);
   }
-  return data;
+  return t.data;
 }
 
 /** Loads and checks the bundle in `dir`; throws BundleError with the reason when it must be refused. */
@@ -93,21 +141,28 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   const R = manifest.regimes.length;
   const P = manifest.profileFeatureNames.length;
   const D = 2 * F + P + R;
-  const regime = await createSession("regime.onnx", regimeBytes, opts, "features", ["probabilities"]);
-  let interference: ort.InferenceSession;
+  const worker = opts.runner === "worker" ? new OnnxWorker() : undefined;
+  let regime: ModelRunner;
+  let interference: ModelRunner;
   try {
-    interference = await createSession("interference.onnx", interferenceBytes, opts, "input", ["slowdown", "slowdown_upper"]);
+    regime = await createRunner("regime.onnx", regimeBytes, opts, worker, "features", ["probabilities"]);
+    try {
+      interference = await createRunner("interference.onnx", interferenceBytes, opts, worker, "input", ["slowdown", "slowdown_upper"]);
+    } catch (e) {
+      await regime.release().catch(() => undefined);
+      throw e;
+    }
   } catch (e) {
-    await regime.release().catch(() => undefined);
+    await worker?.release();
     throw e;
   }
 
   const classify = async (input: Float32Array, rows: number) => {
-    const out = await regime.run({ features: new ort.Tensor("float32", input, [rows, 2 * F]) }, ["probabilities"]);
+    const out = await regime.run(input, [rows, 2 * F], ["probabilities"]);
     return floatOutput(out, "probabilities", rows, R, "regime.onnx");
   };
   const predict = async (input: Float32Array, rows: number) => {
-    const out = await interference.run({ input: new ort.Tensor("float32", input, [rows, D]) }, ["slowdown", "slowdown_upper"]);
+    const out = await interference.run(input, [rows, D], ["slowdown", "slowdown_upper"]);
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),
@@ -115,6 +170,7 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   };
   const release = async () => {
     await Promise.allSettled([regime.release(), interference.release()]);
+    await worker?.release();
   };
   try {
     await classify(new Float32Array(2 * F), 1);

@@ -32,7 +32,7 @@ export async function startRegimeService(cfg: RegimeServerOptions): Promise<Runn
   const holder = new BundleHolder({
     dir: cfg.bundleDir,
     pollIntervalMs: cfg.pollInterval,
-    loadOptions: { intraOpThreads: cfg.onnxThreads },
+    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker" },
     log: cfg.log,
     onLoaded: (b, prev) => {
       metrics.onLoaded(b, prev);

@@ -65,7 +65,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const holder = new BundleHolder({
     dir: cfg.bundleDir,
     pollIntervalMs: cfg.pollInterval,
-    loadOptions: { intraOpThreads: cfg.onnxThreads },
+    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker" },
     log: cfg.log,
     onLoaded: (b, prev) => {
       metrics.service.onLoaded(b, prev);
