@@ -127,11 +127,13 @@ describe("perf-stat parser line cases", () => {
     const p = createPerfStatParser();
     expect(p.push("1.0;1;;instructions;1;100.00;;")).toEqual([]);
     expect(p.push("1.0;2;;cycles;1;100.00;;")).toEqual([]);
+    expect(p.pendingEventCount).toBe(2);
     const r = p.push("2.0;3;;instructions;1;100.00;;");
     expect(r).toHaveLength(1);
     expect(r[0]!.timestampSec).toBe(1);
     expect(p.flush()[0]!.counters["instructions"]!.value).toBe(3);
     expect(p.flush()).toEqual([]);
+    expect(p.pendingEventCount).toBe(0);
     expect(p.stats.intervals).toBe(2);
   });
 

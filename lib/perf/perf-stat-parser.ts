@@ -29,6 +29,8 @@ export interface PerfStatParser {
   readonly stats: PerfStatParserStats;
   /** The last parse error message, for logs. */
   readonly lastError: string | undefined;
+  /** Distinct events read so far for the interval not yet emitted. */
+  readonly pendingEventCount: number;
 }
 
 export interface PerfStatParserOptions {
@@ -157,6 +159,9 @@ export function createPerfStatParser(options: PerfStatParserOptions = {}): PerfS
     stats,
     get lastError() {
       return lastError;
+    },
+    get pendingEventCount() {
+      return current ? current.instances.size : 0;
     },
     push(line: string): PerfIntervalRecord[] {
       stats.lines++;

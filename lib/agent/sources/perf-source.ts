@@ -24,11 +24,12 @@ export interface PerfSourceOptions {
   hooks?: SourceHooks;
 }
 
-export class NoPerfEventsError extends Error {}
+/** Quiet time after the last line of an interval that already holds every planned event. */
+const COMPLETE_SETTLE_MS = 20;
 
 export function createPerfSource(opts: PerfSourceOptions): CounterSource & { readonly plan: EventPlan | undefined; readonly perfPid: number | undefined } {
   const hooks = opts.hooks ?? {};
-  const settleMs = opts.settleMs ?? Math.min(100, Math.max(10, opts.intervalMs / 10));
+  const settleMs = opts.settleMs ?? Math.max(50, opts.intervalMs / 4);
   let plan: EventPlan | undefined;
   let runner: PerfRunner | undefined;
   let resctrl: ResctrlReader | undefined;
@@ -119,10 +120,17 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
           deliver(parser.push(line));
           reportErrors();
           if (settleTimer) clearTimeout(settleTimer);
-          settleTimer = setTimeout(() => {
-            settleTimer = undefined;
-            if (run === currentRun) deliver(parser.flush());
-          }, settleMs);
+          settleTimer = undefined;
+          // Every planned event of this interval is in: publish after a breath (a burst may still
+          // carry per-PMU duplicates to sum); otherwise wait longer for the rest of the burst.
+          const complete = parser.pendingEventCount >= plan!.countedEvents.length;
+          settleTimer = setTimeout(
+            () => {
+              settleTimer = undefined;
+              if (run === currentRun) deliver(parser.flush());
+            },
+            complete ? COMPLETE_SETTLE_MS : settleMs,
+          );
         },
         onExit: ({ run, code, signal, expected, restartInMs }) => {
           if (settleTimer) clearTimeout(settleTimer);
@@ -132,6 +140,8 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
             if (run === currentRun) deliver(parser.flush());
             return;
           }
+          // A dying perf may leave half an interval: keep it only if every planned event is in.
+          if (run === currentRun && parser.pendingEventCount >= plan!.countedEvents.length) deliver(parser.flush());
           hooks.log?.("warn", "perf exited unexpectedly; restarting", { run, code, signal, restartInMs, lastError: parser.lastError });
           hooks.onRestart?.({ run, code, signal, restartInMs: restartInMs ?? 0 });
         },
