@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadWorkloadCatalog, requireWorkload, type Workload } from "./catalog.js";
 import { BACKGROUND_WORKLOAD, CACHE_LINE_BYTES, loadedLatencyNs, solveContention } from "./contention.js";
 import { SPR_8480_2S as spec } from "./node-spec.js";
+import { createRng } from "./rng.js";
 
 const cat = loadWorkloadCatalog();
 const w = (c: string) => requireWorkload(cat, c);
@@ -68,5 +69,29 @@ describe("contention model", () => {
 
   it("a quiet node leaves every CNF at its solo speed", () => {
     for (const c of cat.cnfs) expect(slowdownOf(c, [])).toBeCloseTo(1, 9);
+  });
+
+  it("random resident mixes: converges, stays below peak, shares fit the LLC, nobody runs faster than solo", () => {
+    const rng = createRng(123);
+    for (let k = 0; k < 300; k++) {
+      const n = rng.int(0, 7);
+      const ws = [BACKGROUND_WORKLOAD];
+      const cores = [1];
+      for (let j = 0; j < n; j++) {
+        const w = cat.workloads[rng.int(0, cat.workloads.length - 1)]!;
+        ws.push(w);
+        cores.push(rng.int(w.coresMin, w.coresMax));
+      }
+      const s = solveContention(spec, ws, cores);
+      expect(s.outerIterations).toBeLessThan(60);
+      expect(s.memBandwidthUtilization).toBeLessThan(1);
+      let shares = 0;
+      for (let i = 0; i < ws.length; i++) {
+        shares += s.llcShareBytes[i]!;
+        const solo = solveContention(spec, [BACKGROUND_WORKLOAD, ws[i]!], [1, cores[i]!]).instructionsPerSec[1]!;
+        if (i > 0) expect(s.instructionsPerSec[i]!).toBeLessThanOrEqual(solo * (1 + 1e-9));
+      }
+      expect(shares).toBeLessThanOrEqual(spec.llcBytes * (1 + 1e-9));
+    }
   });
 });

@@ -103,6 +103,7 @@ let aNs = new Float64Array(0);
 let bNs = new Float64Array(0);
 let kBytes = new Float64Array(0);
 let fixed = new Uint8Array(0);
+let prevDelta = new Float64Array(0);
 function ensureScratch(n: number): void {
   if (n <= cap) return;
   cap = Math.max(n, 2 * cap, 16);
@@ -111,6 +112,7 @@ function ensureScratch(n: number): void {
   bNs = new Float64Array(cap);
   kBytes = new Float64Array(cap);
   fixed = new Uint8Array(cap);
+  prevDelta = new Float64Array(cap);
 }
 
 /** Pressure-proportional LLC shares, each capped at its working set (water-filling). */
@@ -165,6 +167,7 @@ export function solveContention(spec: NodeSpec, ws: readonly Workload[], cores: 
     const t = s.coreNsPerInstr[i]! + (acc * (w.llcReuseFraction * spec.llcHitLatencyNs + (1 - w.llcReuseFraction) * L0)) / w.memoryLevelParallelism;
     r[i] = (cores[i]! * 1e9) / t;
   }
+  for (let i = 0; i < n; i++) prevDelta[i] = 0;
   let u = 0;
   let iter = 0;
   let lastRel = 0;
@@ -188,13 +191,25 @@ export function solveContention(spec: NodeSpec, ws: readonly Workload[], cores: 
     u = solveUtilization(n, cores, peak, L0, K);
     const lat = L0 * (1 + (K * u * u) / (1 - u));
     let maxRel = 0;
-    // Damp only when the iteration stops contracting (oscillation between share and throughput).
+    // Damp when the iteration stops contracting (oscillation between share and throughput); when it
+    // contracts geometrically (slow near DRAM saturation), jump ahead by Aitken extrapolation every third step.
     const damp = iter > 2 && !(lastRel < prevRel) ? 0.5 : 1;
+    const extrapolate = damp === 1 && iter >= 2 && iter % 3 === 2;
     for (let i = 0; i < n; i++) {
       const rn = (cores[i]! * 1e9) / (aNs[i]! + bNs[i]! * lat);
-      const rel = Math.abs(rn - r[i]!) / rn;
+      const delta = rn - r[i]!;
+      const rel = Math.abs(delta) / rn;
       if (rel > maxRel) maxRel = rel;
-      r[i] = damp === 1 ? rn : damp * rn + (1 - damp) * r[i]!;
+      let next = damp === 1 ? rn : damp * rn + (1 - damp) * r[i]!;
+      if (extrapolate && prevDelta[i] !== 0) {
+        const ratio = delta / prevDelta[i]!;
+        if (ratio > 0 && ratio < 0.97) {
+          const jumped = rn + (delta * ratio) / (1 - ratio);
+          next = jumped > 0.5 * rn && jumped < 2 * rn ? jumped : rn;
+        }
+      }
+      prevDelta[i] = delta;
+      r[i] = next;
     }
     prevRel = lastRel;
     lastRel = maxRel;
