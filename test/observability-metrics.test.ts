@@ -1,7 +1,7 @@
 // Metrics conventions with the real tools: `promtool check metrics` on every service's real
 // /metrics output, and a real Prometheus scraping every service (all targets up, key series present).
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePorts } from "../lib/local-stack/ports.js";
@@ -123,5 +123,21 @@ describe.skipIf(gate.missing !== undefined)(`metrics conventions with real promt
     }
     const nodes = await query("overseer_scorer_nodes");
     expect(Number(nodes[0]!.value[1])).toBeGreaterThanOrEqual(1);
+
+    // deploy/grafana-dashboard.json: every expression is valid PromQL for this Prometheus, and every
+    // overseer_* metric it uses is one a service really exposes.
+    const dashboard = JSON.parse(readFileSync(path.join(ROOT, "deploy/grafana-dashboard.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const exposed = new Set<string>();
+    for (const ep of Object.values(endpoints)) for (const m of (await get(`http://${ep}/metrics`)).matchAll(/^# TYPE (\S+)/gm)) exposed.add(m[1]!);
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, expr: t.expr })));
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const { panel, expr } of exprs) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      expect(res.status, `${panel}: ${expr}: ${await res.clone().text()}`).toBe(200);
+      for (const m of expr.matchAll(/\b(overseer_[a-z_]+)/g)) {
+        const base = m[1]!.replace(/_(bucket|sum|count)$/, "");
+        expect(exposed.has(base) || exposed.has(m[1]!), `${panel}: ${m[1]} is not exposed by any service`).toBe(true);
+      }
+    }
   }, 60_000);
 });
