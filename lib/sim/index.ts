@@ -13,8 +13,9 @@
 //     r.groundTruth   { regime, memBandwidthUtilization, memLatencyNs, llcDisplacedFraction,
 //                       busyCpuFraction, coreHz, workloads: [{ workloadClass, cores, throughput,
 //                       throughputSolo, slowdown }] }   (throughput in catalog units per second)
-//   probeSlowdown(node, residents, workload)          // { slowdown, throughput, throughputSolo } if one more
+//   probeSlowdown(node, residents, workload, cores?)  // { slowdown, throughput, throughputSolo } if one more
 //                                                     // pod of `workload` were placed there (oracle; no state change)
+//   oracleBestNode([{ node, residents }, ...], workload) // { bestIndex, bestSlowdown, slowdowns }: the true best node
 //   node.pmu                                          // overseer.v1.PmuFacts of the node (variant-aware)
 //   node.capacity                                     // NodeCapacity for deriveFeatures
 //   soloProfile(spec, workload) / soloProfiles(spec, catalog)   // overseer.v1.SoloProfile
@@ -36,7 +37,12 @@ export { createSimNode, probeSlowdown, simulateInterval, solveNode, soloThroughp
 export type { GroundTruth, IntervalResult, ProbeResult, SimNode, SimResident, SimulateOptions, WorkloadOutcome } from "./node.js";
 export { getVariant, nodeCapacity, pmuFacts, SPR_8480_2S, VARIANT_NAMES, VARIANTS } from "./node-spec.js";
 export type { NodeSpec, NodeVariant, VariantName } from "./node-spec.js";
+export { oracleBestNode } from "./oracle.js";
+export type { OracleCandidate, OracleResult } from "./oracle.js";
 export { soloProfile, soloProfiles } from "./profile.js";
 export { classifyRegime, regimeOf, REGIME_THRESHOLDS, SIM_REGIMES } from "./regime.js";
 export { createRng, seedFrom } from "./rng.js";
+export { NodeScenario, DEFAULT_SCENARIO } from "./scenario.js";
+export type { ScenarioOptions, ScenarioResident } from "./scenario.js";
+export { formatPerfStatInterval } from "../perf/perf-stat-emitter.js";
 export type { Rng } from "./rng.js";
