@@ -100,6 +100,7 @@ describe("agent pipeline with the sim source", () => {
     const s = pub.states[0]!;
     expect(s.source).toBe(CounterSource.COUNTER_SOURCE_SIMULATOR);
     expect(s.pmu!.cpuid).toBe("GenuineIntel-6-8F");
+    expect(s.residents).toEqual([expect.objectContaining({ workloadClass: "upf-64b", isCnf: true, podName: "upf-64b-0" })]);
     const caps = getCapabilities({ current: agent.current, pmu: agent.pmu, source: agent.sourceKind, intervalMs: 1000 });
     expect(caps.derivableFeatures.length + caps.underivableFeatures.length).toBe(17);
   });

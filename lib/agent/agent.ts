@@ -66,6 +66,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     pmu,
     capacity: facts.capacity,
     minPercentCounted: o.minPercentCounted,
+    residents: caps.residents,
   });
   let current: NodeState | undefined;
   let loggedAbsence = "";

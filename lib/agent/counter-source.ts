@@ -1,5 +1,5 @@
 // The one interface every counter source implements (perf, replay, sim).
-import type { CounterSource as CounterSourceKind, MissingEvent, PmuFacts } from "../../gen/overseer/v1/node_state.js";
+import type { CounterSource as CounterSourceKind, MissingEvent, PmuFacts, ResidentWorkload } from "../../gen/overseer/v1/node_state.js";
 import type { IntervalCounters, NodeCapacity } from "../features/counters.js";
 
 /** One measurement window as a source delivers it. */
@@ -25,6 +25,8 @@ export interface SourceCapabilities {
   description: string;
   /** Node facts of a simulated node; real sources leave it out and the local node's facts are used. */
   nodeFacts?: { pmu: PmuFacts; capacity: NodeCapacity };
+  /** Workloads the source knows to be resident (the simulator's mix); real sources leave it out. */
+  residents?: ResidentWorkload[];
 }
 
 export interface SourceStats {

@@ -32,6 +32,7 @@ export function parseMix(mix: string): { workloadClass: string; cores?: number }
 export function createSimSource(opts: SimSourceOptions): CounterSource & { readonly node: SimNode | undefined } {
   let node: SimNode | undefined;
   let residents: SimResident[] = [];
+  let startedAt = new Date();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started = false;
@@ -46,6 +47,7 @@ export function createSimSource(opts: SimSourceOptions): CounterSource & { reado
     },
     finished,
     async init(): Promise<SourceCapabilities> {
+      startedAt = new Date();
       try {
         const catalog = loadWorkloadCatalog(opts.catalogPath);
         node = createSimNode({ name: opts.nodeName, variant: opts.variant, seed: opts.seed });
@@ -61,6 +63,14 @@ export function createSimSource(opts: SimSourceOptions): CounterSource & { reado
         resctrlAvailable: node.pmu.resctrlAvailable,
         description: `SYNTHETIC simulator: variant ${opts.variant}, seed ${opts.seed}, mix "${opts.mix}"`,
         nodeFacts: { pmu: node.pmu, capacity: node.capacity },
+        residents: residents.map((r, i) => ({
+          podNamespace: r.workload.kind === "cnf" ? "cnf" : "tenants",
+          podName: `${r.workload.class}-${i}`,
+          podUid: `${opts.nodeName}-sim-${i}`,
+          workloadClass: r.workload.class,
+          isCnf: r.workload.kind === "cnf",
+          placedAt: startedAt,
+        })),
       };
     },
     start(onSample: (s: CounterSample) => void) {
