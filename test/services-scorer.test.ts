@@ -28,7 +28,7 @@ export function ingest(c: ScorerServiceClient, states: (NodeState | undefined)[]
   });
 }
 
-export async function waitFor(cond: () => boolean, what: string, tries = 400): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, tries = 1500): Promise<void> {
   for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
