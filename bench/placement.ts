@@ -29,7 +29,12 @@ for (const p of comparison.policies) {
     `${p.policy.padEnd(10)} ${p.meanSlowdown.toFixed(4)} ${p.p95Slowdown.toFixed(4)} ${String(p.sloViolations).padStart(9)} ${(g === null || g === undefined ? "n/a" : `${(g * 100).toFixed(1)} %`).padStart(11)} ${(p.elapsedMs / 1000).toFixed(1).padStart(8)} ${perDecision.toFixed(2).padStart(12)} ${ratio.toFixed(1).padStart(15)}`,
   );
 }
-if (overseerStats) console.log(`overseer: ${overseerStats.statesPublished} NodeStates published; extender filter rejected every node for ${overseerStats.filterRejectedAll} pod(s)`);
+if (overseerStats) {
+  const s = overseerStats;
+  const per = (ms: number) => (ms / Math.max(1, s.decisions)).toFixed(2);
+  console.log(`overseer: ${s.statesPublished} NodeStates published; extender filter rejected every node for ${s.filterRejectedAll} pod(s)`);
+  console.log(`overseer ms/decision: publish ${per(s.publishMs)}, wait for regime ${per(s.classifyWaitMs)}, /filter ${per(s.filterMs)}, /prioritize ${per(s.prioritizeMs)}`);
+}
 const o = by.get("overseer");
 const t = by.get("threshold");
 const gap = comparison.gapClosed.overseer;

@@ -42,6 +42,11 @@ export interface OverseerPolicyStats {
   /** The extender's filter removed every candidate; the pod was placed by priority among all of them. */
   filterRejectedAll: number;
   statesPublished: number;
+  /** Wall time spent per stage, summed over decisions (ms). */
+  publishMs: number;
+  classifyWaitMs: number;
+  filterMs: number;
+  prioritizeMs: number;
 }
 
 export function createOverseerPolicyFactory(o: OverseerPolicyOptions, onStats?: (s: OverseerPolicyStats) => void): PolicyFactory {
@@ -52,7 +57,7 @@ export function createOverseerPolicyFactory(o: OverseerPolicyOptions, onStats?: 
     const weight = o.extenderWeight ?? 6;
     const windowSec = o.windowSec ?? 10;
     const timeout = o.httpTimeoutMs ?? 10_000;
-    const stats: OverseerPolicyStats = { decisions: 0, filterRejectedAll: 0, statesPublished: 0 };
+    const stats: OverseerPolicyStats = { decisions: 0, filterRejectedAll: 0, statesPublished: 0, publishMs: 0, classifyWaitMs: 0, filterMs: 0, prioritizeMs: 0 };
     let published = false;
     return {
       name: "overseer",
@@ -62,10 +67,14 @@ export function createOverseerPolicyFactory(o: OverseerPolicyOptions, onStats?: 
         published = true;
         if (changed.length > 0) {
           const at = new Date();
+          let t = performance.now();
           const res = await feed.ingest(changed.map((n) => nodeStateOf(n, clock, at, windowSec)));
           stats.statesPublished += changed.length;
           if (res.rejected > 0) throw new ExtenderCallError(`scorer-svc rejected ${res.rejected} simulated NodeState(s)`);
+          stats.publishMs += performance.now() - t;
+          t = performance.now();
           await feed.waitClassified(changed.map((n) => n.name), at, o.classifyTimeoutMs ?? 10_000);
+          stats.classifyWaitMs += performance.now() - t;
         }
         const podObject = cnfPodObject(
           { name: pod.name, namespace: CNF_NAMESPACE, uid: `uid-${pod.name}`, workload: cluster.workload(pod.workloadClass), cores: pod.cores, maxSlowdown: pod.maxSlowdown },
@@ -73,14 +82,18 @@ export function createOverseerPolicyFactory(o: OverseerPolicyOptions, onStats?: 
           new Date(),
         );
         const names = candidates.map((n) => n.name);
+        let t = performance.now();
         const filtered = decodeFilterResult(await post(`${o.extenderUrl}/filter`, extenderArgs(podObject, names), timeout));
+        stats.filterMs += performance.now() - t;
         if (filtered.error) throw new ExtenderCallError(`extender filter error: ${filtered.error}`);
         let feasible = candidates.filter((n) => filtered.feasible.includes(n.name));
         if (feasible.length === 0) {
           stats.filterRejectedAll++;
           feasible = [...candidates];
         }
+        t = performance.now();
         const scores = decodePrioritizeResult(await post(`${o.extenderUrl}/prioritize`, extenderArgs(podObject, feasible.map((n) => n.name)), timeout));
+        stats.prioritizeMs += performance.now() - t;
         const choice = chooseNode(feasible.map((n) => load(cluster, n)), pod.cores, pod.cores * MEMORY_BYTES_PER_CPU, scores, weight, () => rng.next());
         stats.decisions++;
         return choice!.node;

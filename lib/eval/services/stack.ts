@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Where dist/ is (processes mode); default: found from this module. */
   distDir?: string;
   startTimeoutMs?: number;
+  /** onnxruntime intra-op threads of both services (default 1: the evaluation shares the machine with them). */
+  onnxThreads?: number;
 }
 
 export interface RunningStack {
@@ -45,7 +47,7 @@ const quiet = () => undefined;
 async function startInProcess(o: StackOptions): Promise<RunningStack> {
   const poll = o.pollIntervalMs ?? 500;
   const regimeFlags = parseFlags([], {}, REGIME_FLAGS);
-  const regime = await startRegimeService({ ...regimeFlags, listen: "127.0.0.1:0", metricsPort: 0, bundleDir: o.bundleDir, pollInterval: poll, shutdownGrace: 500 });
+  const regime = await startRegimeService({ ...regimeFlags, listen: "127.0.0.1:0", metricsPort: 0, bundleDir: o.bundleDir, pollInterval: poll, shutdownGrace: 500, onnxThreads: o.onnxThreads ?? 1 });
   const scorerFlags = parseFlags([], {}, SCORER_FLAGS);
   let scorer: Awaited<ReturnType<typeof startScorerService>>;
   try {
@@ -59,6 +61,7 @@ async function startInProcess(o: StackOptions): Promise<RunningStack> {
       freshness: o.freshnessMs ?? scorerFlags.freshness,
       regimeFlush: o.regimeFlushMs ?? scorerFlags.regimeFlush,
       shutdownGrace: 500,
+      onnxThreads: o.onnxThreads ?? 1,
       log: quiet,
     });
   } catch (e) {
@@ -146,7 +149,7 @@ async function startProcesses(o: StackOptions): Promise<RunningStack> {
     const regime = await spawnService(
       "regime-svc",
       path.join(dist, "cmd/regime-svc/main.js"),
-      ["--listen", "127.0.0.1:0", "--metrics-port", "0", "--bundle-dir", o.bundleDir, "--poll-interval", poll, ...(o.extraFlags?.regime ?? [])],
+      ["--listen", "127.0.0.1:0", "--metrics-port", "0", "--bundle-dir", o.bundleDir, "--poll-interval", poll, "--onnx-threads", String(o.onnxThreads ?? 1), ...(o.extraFlags?.regime ?? [])],
       port,
       timeout,
     );
@@ -156,7 +159,7 @@ async function startProcesses(o: StackOptions): Promise<RunningStack> {
       "scorer-svc",
       path.join(dist, "cmd/scorer-svc/main.js"),
       [
-        "--listen", "127.0.0.1:0", "--metrics-port", "0", "--bundle-dir", o.bundleDir, "--poll-interval", poll, "--regime-address", regimeAddress,
+        "--listen", "127.0.0.1:0", "--metrics-port", "0", "--bundle-dir", o.bundleDir, "--poll-interval", poll, "--regime-address", regimeAddress, "--onnx-threads", String(o.onnxThreads ?? 1),
         ...(o.freshnessMs !== undefined ? ["--freshness", `${o.freshnessMs}ms`] : []),
         ...(o.regimeFlushMs !== undefined ? ["--regime-flush", `${o.regimeFlushMs}ms`] : []),
         ...(o.extraFlags?.scorer ?? []),
