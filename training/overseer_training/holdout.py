@@ -141,7 +141,7 @@ def format_table(metrics: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Leave-one-workload-out evaluation; writes metrics JSON and prints a table.")
+    ap = argparse.ArgumentParser(description="Leave-one-workload-out evaluation: metrics JSON and a table.")
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--labels", required=True, help="labels JSON from overseer_training.labelling")
     ap.add_argument("--out", required=True, help="metrics JSON to write")

