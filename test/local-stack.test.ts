@@ -41,7 +41,8 @@ describe("overseer-local (the main command)", () => {
     requireBuilt(ROOT);
     const runDir = mkdtempSync(path.join(os.tmpdir(), "overseer-local-test-"));
     // DURATION/NODES/SEED come from make; --pod-interval keeps the short run busy.
-    const r = await runMain(["--pod-interval", "700ms", "--run-dir", runDir], { DURATION: "8s", NODES: "3", SEED: "2" });
+    // A loose limit so the filter leaves nodes and pods get placed (what the summary compares).
+    const r = await runMain(["--pod-interval", "700ms", "--max-slowdown", "3", "--run-dir", runDir], { DURATION: "8s", NODES: "3", SEED: "2" });
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
 
     // Progress while it ran, then the summary.
@@ -79,6 +80,25 @@ describe("overseer-local (the main command)", () => {
     const pids = [...r.out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids).toHaveLength(3);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  }, 120_000);
+
+  it("--keep-running keeps the stack up after the summary until SIGINT, then stops cleanly", async () => {
+    const runDir = mkdtempSync(path.join(os.tmpdir(), "overseer-local-keep-"));
+    const p = spawn(process.execPath, [MAIN, "--duration", "2s", "--nodes", "2", "--pod-interval", "700ms", "--keep-running", "--run-dir", runDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const closed = new Promise<number | null>((r) => p.on("close", r));
+    for (let i = 0; i < 300 && !out.includes("Ctrl-C stops everything."); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(out).toContain("=== OverSeer local run: summary");
+    // Still serving after the summary.
+    const ext = /extender {6}http (http:\/\/127\.0\.0\.1:\d+)\/overseer/.exec(out)![1]!;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await fetch(`${ext}/healthz`)).status).toBe(200);
+    p.kill("SIGINT");
+    expect(await closed).toBe(0);
+    expect(out).toMatch(/stopped cleanly: regime-svc \(pid \d+, exit 0\), scorer-svc \(pid \d+, exit 0\), extender \(pid \d+, exit 0\)/);
+    await expect(fetch(`${ext}/healthz`)).rejects.toThrow();
   }, 120_000);
 
   it("a bad flag stops it before anything starts, with a clear message and exit code 2", async () => {

@@ -159,7 +159,8 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
       if (crashed) throw crashed;
     }
     await cleanup();
-    return summary.pods.placed > 0 ? 0 : 1;
+    // Unschedulable pods are an answer; an error means part of the stack did not work.
+    return summary.pods.errors === 0 && summary.pods.sent > 0 ? 0 : 1;
   } catch (e) {
     io.err(`overseer-local: ${(e as Error).message}`);
     await cleanup();

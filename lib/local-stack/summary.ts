@@ -164,7 +164,7 @@ export function formatSummary(s: SummaryNumbers, f: RunFacts): string {
     L.push(`  ${pad(e.name, 14)}${parts.join("   ")}`);
   }
   if (f.prometheusUrl) L.push(`  ${pad("prometheus", 14)}${f.prometheusUrl}/graph`);
-  if (!f.tracing) L.push("  traces        off (no collector: run with --with-observability, or set OTEL_EXPORTER_OTLP_ENDPOINT)");
+  if (!f.tracing) L.push("  traces        off (no collector: --with-observability starts Jaeger when installed, or set OTEL_EXPORTER_OTLP_ENDPOINT)");
   else {
     const link = (id: string | undefined) => (id === undefined ? "n/a" : f.jaegerUrl ? `${f.jaegerUrl}/trace/${id}` : id);
     L.push(`  ${pad("trace (first)", 14)}${link(s.traces.first)}`);
@@ -172,5 +172,6 @@ export function formatSummary(s: SummaryNumbers, f: RunFacts): string {
     if (f.jaegerUrl) L.push(`  ${pad("jaeger", 14)}${f.jaegerUrl}/search?service=extender`);
   }
   L.push(`  ${pad("logs", 14)}${f.runDir} (one log per process, summary.json)`);
+  L.push("  (the addresses above live until the stack stops: --keep-running keeps them up)");
   return L.join("\n") + "\n";
 }
