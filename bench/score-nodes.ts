@@ -127,6 +127,7 @@ async function main() {
   const during: number[] = [];
   const runIngest = async (firstSequence: number) => {
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const worker = new Worker(new URL(import.meta.url), { workerData: { address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence } });
     const result = await new Promise<IngestResult>((resolve, reject) => {
       worker.once("message", resolve);
@@ -134,13 +135,16 @@ async function main() {
     });
     await worker.terminate();
     const elu = performance.eventLoopUtilization(elu0);
-    return { result, busy: elu.utilization, activeMs: elu.active };
+    const cpu = process.cpuUsage(cpu0);
+    return { result, busy: elu.utilization, activeMs: elu.active, cpuUs: cpu.user + cpu.system };
   };
   const report = (label: string, r: Awaited<ReturnType<typeof runIngest>>) => {
     const rate = r.result.accepted / r.result.seconds;
     const usPerUpdate = (r.activeMs * 1000) / Math.max(1, r.result.accepted);
     console.log(`${label}: accepted ${r.result.accepted} of ${r.result.sent} sent (ignored ${r.result.ignored}, rejected ${r.result.rejected}) in ${r.result.seconds.toFixed(2)} s = ${Math.round(rate)} updates/s (target >= 20000: ${rate >= 20000 ? "met" : "NOT met"})`);
+    const cpuPerUpdate = r.cpuUs / Math.max(1, r.result.accepted);
     console.log(`  server thread busy ${(r.busy * 100).toFixed(0)}%: ${usPerUpdate.toFixed(1)} µs of server-thread time per update (everything on that thread included) -> ~${Math.round(1e6 / usPerUpdate)} updates/s if it had a core to itself`);
+    console.log(`  process CPU ${cpuPerUpdate.toFixed(1)} µs per update, all threads (load generator + ingest + regime classification + any scoring) -> ~${Math.round((2 * 1e6) / cpuPerUpdate)} updates/s on 2 idle cores`);
   };
   const scoringLoop = (async () => {
     while (scoring) {
