@@ -60,10 +60,13 @@ function outcomesFromRun(run: ProbeRun): Map<string, ProbeOutcome> {
 }
 
 function firstErrorLine(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^error:?$/i.test(l));
   // perf points at the offending token with "\___ <reason>" under the event string.
   const pointer = lines.find((l) => l.startsWith("\\___"));
-  const useful = pointer ?? lines.find((l) => /error|cannot|not supported|denied|permission/i.test(l)) ?? lines[0] ?? "perf failed";
+  const useful = pointer ?? lines.find((l) => /error|cannot|not supported|denied|permission|limited|paranoid/i.test(l)) ?? lines[0] ?? "perf failed";
   return useful.replace(/^\\___\s*/, "").slice(0, 200);
 }
 

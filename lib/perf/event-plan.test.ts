@@ -31,8 +31,15 @@ describe("planPerfEvents", () => {
     expect(p.missing.find((m) => m.event === "instructions")?.detail).toBe("instructions nope");
   });
 
+  it("nothing supported: an empty plan, cpu-clock missing too", () => {
+    const p = planPerfEvents(all(() => false));
+    expect(p.eventArg).toBe("");
+    expect(p.countedEvents).toEqual([]);
+    expect(p.missing.map((m) => m.event)).toContain("cpu-clock");
+  });
+
   it("events never probed are missing with that reason", () => {
-    const p = planPerfEvents(new Map([["cpu-clock", { status: "supported" }]]));
+    const p = planPerfEvents(new Map<string, ProbeOutcome>([["cpu-clock", { status: "supported" }]]));
     expect(p.missing.find((m) => m.event === "cycles")?.detail).toBe("not probed");
   });
 });

@@ -2,8 +2,9 @@
 //
 // For every feature the formulas are tried in catalog order and the first whose events are all
 // supported is selected (e.g. TMA from the general-counter TOPDOWN.* events when the perf-metrics
-// `slots`/`topdown-*` events are missing). `cpu-clock` is always counted so CPU utilisation can be
-// derived on machines without a hardware PMU. Topdown events are grouped with `slots` as leader.
+// `slots`/`topdown-*` events are missing). `cpu-clock` is always counted when perf can, so CPU
+// utilisation can be derived on machines without a hardware PMU. An empty plan (perf can count
+// nothing, e.g. perf_event_paranoid forbids system-wide counting) has eventArg "". Topdown events are grouped with `slots` as leader.
 import { FeatureState } from "../../gen/overseer/v1/features.js";
 import type { MissingEvent } from "../../gen/overseer/v1/node_state.js";
 import { FEATURES } from "../features/catalog.js";
@@ -45,7 +46,7 @@ export function planPerfEvents(probes: ReadonlyMap<string, ProbeOutcome>): Event
       }
     }
   }
-  selected.add("cpu-clock");
+  if (ok("cpu-clock")) selected.add("cpu-clock");
   const topdown = [...selected].filter((e) => EVENT_BY_NAME.get(e)?.source === "topdown" && e !== TOPDOWN_LEADER);
   const others = [...selected].filter((e) => EVENT_BY_NAME.get(e)?.source !== "topdown");
   const parts: string[] = [];

@@ -164,5 +164,8 @@ describe("perf-stat parser line cases", () => {
     expect(normaliseEventName("cpu/instructions/")).toBe("instructions");
     expect(normaliseEventName("msr/tsc/")).toBe("msr/tsc/");
     expect(normaliseEventName("cpu-clock")).toBe("cpu-clock");
+    expect(normaliseEventName("instructions:u")).toBe("instructions");
+    expect(normaliseEventName("cpu-clock:ukh")).toBe("cpu-clock");
+    expect(normaliseEventName("foo:u")).toBe("foo:u");
   });
 });

@@ -51,8 +51,8 @@ function isValueField(f: string | undefined): boolean {
 }
 
 /**
- * Maps perf's printed event name to the catalog name: `pmu/...,name=X/` -> X, `pmu/X/` -> X when X
- * is a catalog event, otherwise the name unchanged.
+ * Maps perf's printed event name to the catalog name: `pmu/...,name=X/` -> X, `pmu/X/` and `X:u`
+ * -> X when X is a catalog event, otherwise the name unchanged.
  */
 export function normaliseEventName(raw: string): string {
   const name = raw.trim();
@@ -60,6 +60,9 @@ export function normaliseEventName(raw: string): string {
   if (named) return named[1]!;
   const inner = /^[A-Za-z0-9_.-]+\/([^/=,]+)\/[a-zA-Z]*$/.exec(name);
   if (inner && EVENT_BY_NAME.has(inner[1]!)) return inner[1]!;
+  // perf appends modifiers it added itself, e.g. `instructions:u` when only user space may be counted.
+  const modified = /^(.+):[ukhpPGHSD]+$/.exec(name);
+  if (modified && EVENT_BY_NAME.has(modified[1]!)) return modified[1]!;
   return name;
 }
 

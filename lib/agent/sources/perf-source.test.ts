@@ -83,6 +83,21 @@ describe("perf source (stand-in perf script)", () => {
     expect(samples[1]!.counters["topdown-mem-bound"]!.status).toBe("not-counted");
   });
 
+  it("perf can count nothing (e.g. paranoid): no perf child, states keep coming with everything absent", async () => {
+    const denied: PerfExec = async (args) =>
+      args[0] === "--version" ? { code: 0, output: "perf version 6.1.0\n" } : { code: 255, output: "Error:\nAccess to performance monitoring and observability operations is limited.\n" };
+    const src = createPerfSource({ perfPath: "/nonexistent/perf", intervalMs: 100, exec: denied, pmuDevicesDir: "" });
+    stops.push(() => src.stop());
+    const caps = await src.init();
+    expect(src.plan!.eventArg).toBe("");
+    expect(caps.missingEvents.find((m) => m.event === "cpu-clock")?.detail).toMatch(/Access to performance monitoring/);
+    const samples = await collect(src, 2);
+    expect(samples[0]!.counters["cpu-clock"]!.status).toBe("not-supported");
+    expect(samples[0]!.windowSec).toBeGreaterThan(0);
+    expect(src.perfPid).toBeUndefined();
+    expect(src.stats().restarts).toBe(0);
+  });
+
   it("restarts perf when it exits and reports the restart", async () => {
     const fake = fakePerf({ exitAfter: true });
     const restarts: number[] = [];

@@ -38,6 +38,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
   let windower = createWindower();
   let currentRun = 0;
   let settleTimer: NodeJS.Timeout | undefined;
+  let emptyTimer: NodeJS.Timeout | undefined;
   let reportedErrors = 0;
   const totals = { lines: 0, parseErrors: 0, intervals: 0 };
   let resolveFinished!: () => void;
@@ -104,6 +105,23 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
       if (!plan) throw new Error("perf source: init() must run before start()");
       onSample = cb;
       if (resctrl) resctrl.read(); // prime the cumulative MBM counter
+      if (plan.eventArg === "") {
+        // perf can count nothing here: keep publishing windows whose features are all absent
+        // (with the reasons), so the node stays visible as "unknown", instead of looping on perf.
+        hooks.log?.("error", "perf can count none of the catalog events on this node; publishing states with every PMU feature absent", {
+          reasons: [...new Set(plan.missing.map((m) => m.detail))].slice(0, 5),
+        });
+        let last = Date.now();
+        emptyTimer = setInterval(() => {
+          const now = Date.now();
+          const counters = fillMissing({}, plan!.missing);
+          if (resctrl) Object.assign(counters, resctrl.read());
+          totals.intervals++;
+          onSample?.({ windowSec: (now - last) / 1000, counters, observedAt: new Date(now) });
+          last = now;
+        }, opts.intervalMs);
+        return;
+      }
       runner = createPerfRunner({
         perfPath: opts.perfPath,
         eventArg: plan.eventArg,
@@ -150,6 +168,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
       runner.start();
     },
     async stop() {
+      if (emptyTimer) clearInterval(emptyTimer);
       await runner?.stop();
       onSample = undefined;
       resolveFinished();
