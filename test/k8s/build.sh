@@ -8,16 +8,19 @@
 # the harness module changes. Needs Go (the version in go.mod or newer) and the Go module proxy.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-version="$(sed -n 's/^require k8s\.io\/kubernetes \(v[^ ]*\).*/\1/p' "$here/go.mod")"
+version="$(sed -n -E 's/^(require)?[[:space:]]*k8s\.io\/kubernetes (v[^ ]+)[[:space:]]*$/\2/p' "$here/go.mod" | head -1)"
 [ -n "$version" ] || { echo "build.sh: test/k8s/go.mod does not require k8s.io/kubernetes" >&2; exit 1; }
 bin="${OVERSEER_K8S_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/overseer/k8s-$version}"
 mkdir -p "$bin"
 
-stamp_of() { (cd "$here" && cat go.mod go.sum cmd/*/main.go | sha256sum | cut -c1-16); }
+minor="$(echo "$version" | cut -d. -f2)"
+v=k8s.io/component-base/version
+ldflags="-s -w -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
+stamp_of() { (cd "$here" && { cat go.mod go.sum cmd/*/main.go; echo "$ldflags"; } | sha256sum | cut -c1-16); }
 stamp="$(stamp_of)"
 if [ -f "$bin/.stamp" ] && [ "$(cat "$bin/.stamp")" != "$stamp" ]; then
   echo "build.sh: harness module changed since the last build: rebuilding"
-  rm -f "$bin/kube-apiserver" "$bin/kube-scheduler" "$bin/kubectl"
+  rm -f "$bin/kube-apiserver" "$bin/kube-scheduler" "$bin/kubectl" "$bin/.stamp"
 fi
 
 want=(kube-apiserver kube-scheduler)
@@ -30,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   t0=$SECONDS
   pkgs=()
   for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
-  (cd "$here" && go build -trimpath -ldflags='-s -w' -o "$bin/" "${pkgs[@]}")
+  (cd "$here" && go build -trimpath -ldflags="$ldflags" -o "$bin/" "${pkgs[@]}")
   echo "build.sh: built ${missing[*]} in $((SECONDS - t0)) s"
 else
   echo "build.sh: kube-apiserver, kube-scheduler $version present in $bin"

@@ -25,7 +25,7 @@ export const repoRoot = (): string => resolve(harnessDir(), "../..");
 
 /** The pinned Kubernetes release, read from test/k8s/go.mod. */
 export function kubernetesVersion(): string {
-  const m = /^require k8s\.io\/kubernetes (v\S+)/m.exec(readFileSync(join(harnessDir(), "go.mod"), "utf8"));
+  const m = /^(?:require)?\s*k8s\.io\/kubernetes (v\S+)\s*$/m.exec(readFileSync(join(harnessDir(), "go.mod"), "utf8"));
   if (!m) throw new Error("test/k8s/go.mod does not require k8s.io/kubernetes");
   return m[1]!;
 }

@@ -17,7 +17,8 @@ export const SCORER_USER = "system:serviceaccount:overseer-system:overseer-score
 export interface PlacementNode extends SimAgent {
   cpu: string;
   memory: string;
-  role: "quiet" | "noisy" | "vm";
+  /** quiet: nothing heavy resident; noisy: memory bandwidth saturated; vm-quiet: idle VM without uncore PMUs (memory bandwidth unknown). */
+  role: "quiet" | "noisy" | "vm-quiet";
 }
 
 // The noisy nodes are the larger ones, so kube-scheduler's own scoring (LeastAllocated) prefers
@@ -27,7 +28,7 @@ export const PLACEMENT_NODES: PlacementNode[] = [
   { node: "spr-quiet-2", role: "quiet", variant: "spr-full", mix: "firewall-64b:4", seed: 12, cpu: "64", memory: "256Gi" },
   { node: "spr-noisy-1", role: "noisy", variant: "spr-full", mix: "mem-bw-streamer:64,mem-bw-streamer:48", seed: 13, cpu: "224", memory: "1Ti" },
   { node: "spr-noisy-2", role: "noisy", variant: "spr-full", mix: "mem-bw-streamer:64,llc-thrasher:32", seed: 14, cpu: "224", memory: "1Ti" },
-  { node: "vm-1", role: "vm", variant: "spr-vm", mix: "", seed: 15, cpu: "64", memory: "256Gi" },
+  { node: "vm-1", role: "vm-quiet", variant: "spr-vm", mix: "", seed: 15, cpu: "64", memory: "256Gi" },
 ];
 
 const NS = "cnf-e2e";
@@ -46,6 +47,14 @@ function cnfClass(bundleDir: string): string {
   const any = Object.entries(profiles).find(([, p]) => p.isCnf);
   if (!any) throw new Error(`bundle ${bundleDir} has no CNF workload profile`);
   return any[0];
+}
+
+/** What the extender answers kube-scheduler's prioritize for a CNF pod of class `cls` on every node. */
+async function prioritizeScores(port: number, cls: string, nodes: string[]): Promise<Record<string, number>> {
+  const pod = { metadata: { name: "probe", namespace: NS, uid: "probe-uid", annotations: { "overseer.io/workload-class": cls } }, spec: { containers: [] } };
+  const r = await fetch(`http://127.0.0.1:${port}/overseer/prioritize`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Pod: pod, NodeNames: nodes }) });
+  if (!r.ok) throw new Error(`prioritize probe: HTTP ${r.status}: ${await r.text()}`);
+  return Object.fromEntries(((await r.json()) as { Host: string; Score: number }[]).map((h) => [h.Host, h.Score]));
 }
 
 async function extenderCounter(port: number, verb: string, outcome: string): Promise<number> {
@@ -135,11 +144,18 @@ export function placementSuite(get: () => SuiteEnv): void {
   }, 90_000);
 
   it("CNF pods bind on the quiet nodes, away from the memory-bandwidth-saturated ones", async () => {
+    const all = PLACEMENT_NODES.map((n) => n.node);
+    const scores = await prioritizeScores(ports.extender, cls, all);
+    // OverSeer's own view before any placement: every quiet SPR node outscores every saturated one.
+    for (const q of quiet) for (const n of noisy) expect(scores[q]!, `scores ${JSON.stringify(scores)}`).toBeGreaterThan(scores[n]!);
     const before = await extenderCounter(ports.extender, "prioritize", "scored");
     const placed: string[] = [];
     for (let i = 0; i < 4; i++) placed.push(await schedule(true));
-    for (const node of placed) expect(noisy, `CNF pods went to ${placed.join(", ")}`).not.toContain(node);
-    for (const node of placed) expect(quiet, `CNF pods went to ${placed.join(", ")}`).toContain(node);
+    const why = `CNF pods went to ${placed.join(", ")}; scores before: ${JSON.stringify(scores)}, after: ${JSON.stringify(await prioritizeScores(ports.extender, cls, all))}`;
+    // The first goes to a quiet, fully observed SPR node; none goes to a saturated node, although
+    // kube-scheduler's own scoring prefers those (they are the larger nodes).
+    expect(quiet, why).toContain(placed[0]);
+    for (const node of placed) expect(noisy, why).not.toContain(node);
     expect(await extenderCounter(ports.extender, "prioritize", "scored")).toBeGreaterThanOrEqual(before + 4);
   }, 120_000);
 
@@ -154,6 +170,6 @@ export function placementSuite(get: () => SuiteEnv): void {
     await waitForLog(procs.extender, /"listening"/);
     const again: string[] = [];
     for (let i = 0; i < 2; i++) again.push(await schedule(true));
-    for (const node of again) expect(quiet, `after the restart CNF pods went to ${again.join(", ")}`).toContain(node);
+    for (const node of again) expect(noisy, `after the restart CNF pods went to ${again.join(", ")}`).not.toContain(node);
   }, 180_000);
 }
