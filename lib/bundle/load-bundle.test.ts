@@ -50,7 +50,7 @@ describe("loadBundle", () => {
   it("the worker runner answers like the inline runner and fails cleanly once released", async () => {
     const dir = await writeTestBundle(path.join(root, "worker"), { nanOnNegativeFeature: 3 });
     const inline = await loadBundle(dir);
-    const worker = await loadBundle(dir, { runner: "worker" });
+    const worker = await loadBundle(dir, { runner: "worker", inlineMaxRows: 0 });
     const D = worker.interferenceWidth;
     const make = () => {
       const y = new Float32Array(D * 3);

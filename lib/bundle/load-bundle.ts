@@ -16,6 +16,11 @@ export interface LoadOptions {
    * run); "worker" runs it in a worker thread per bundle (services use this). Default "inline".
    */
   runner?: "inline" | "worker";
+  /**
+   * With the worker runner, batches of at most this many rows still run inline (they block the
+   * event loop for well under a millisecond, less than the two thread hops cost). Default 256.
+   */
+  inlineMaxRows?: number;
 }
 
 export interface InterferenceOutput {
@@ -142,39 +147,43 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   const P = manifest.profileFeatureNames.length;
   const D = 2 * F + P + R;
   const worker = opts.runner === "worker" ? new OnnxWorker() : undefined;
-  let regime: ModelRunner;
-  let interference: ModelRunner;
-  try {
-    regime = await createRunner("regime.onnx", regimeBytes, opts, worker, "features", ["probabilities"]);
-    try {
-      interference = await createRunner("interference.onnx", interferenceBytes, opts, worker, "input", ["slowdown", "slowdown_upper"]);
-    } catch (e) {
-      await regime.release().catch(() => undefined);
-      throw e;
-    }
-  } catch (e) {
+  const inlineMaxRows = worker ? (opts.inlineMaxRows ?? 256) : Infinity;
+  const runners: ModelRunner[] = [];
+  const release = async () => {
+    await Promise.allSettled(runners.map((r) => r.release()));
     await worker?.release();
+  };
+  let regime: ModelRunner, interference: ModelRunner, regimeInline: ModelRunner, interferenceInline: ModelRunner;
+  try {
+    regimeInline = await createRunner("regime.onnx", regimeBytes, opts, undefined, "features", ["probabilities"]);
+    runners.push(regimeInline);
+    interferenceInline = await createRunner("interference.onnx", interferenceBytes, opts, undefined, "input", ["slowdown", "slowdown_upper"]);
+    runners.push(interferenceInline);
+    regime = worker ? await createRunner("regime.onnx", regimeBytes, opts, worker, "features", ["probabilities"]) : regimeInline;
+    interference = worker ? await createRunner("interference.onnx", interferenceBytes, opts, worker, "input", ["slowdown", "slowdown_upper"]) : interferenceInline;
+  } catch (e) {
+    await release();
     throw e;
   }
 
   const classify = async (input: Float32Array, rows: number) => {
-    const out = await regime.run(input, [rows, 2 * F], ["probabilities"]);
+    const out = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
     return floatOutput(out, "probabilities", rows, R, "regime.onnx");
   };
   const predict = async (input: Float32Array, rows: number) => {
-    const out = await interference.run(input, [rows, D], ["slowdown", "slowdown_upper"]);
+    const out = await (rows <= inlineMaxRows ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"]);
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),
     };
   };
-  const release = async () => {
-    await Promise.allSettled([regime.release(), interference.release()]);
-    await worker?.release();
-  };
   try {
     await classify(new Float32Array(2 * F), 1);
     await predict(new Float32Array(D), 1);
+    if (worker) {
+      floatOutput(await regime.run(new Float32Array(2 * F), [1, 2 * F], ["probabilities"]), "probabilities", 1, R, "regime.onnx");
+      floatOutput(await interference.run(new Float32Array(D), [1, D], ["slowdown", "slowdown_upper"]), "slowdown_upper", 1, 1, "interference.onnx");
+    }
   } catch (e) {
     await release();
     if (e instanceof BundleError) throw e;
