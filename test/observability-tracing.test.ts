@@ -102,7 +102,11 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     const scores = await prioritize(stack, "traced-upf", { traceparent: `00-${traceId}-${callerSpan}-01` });
     expect(scores.map((s) => s.Host).sort()).toEqual([stack.agent.nodeName, "never-seen-node"].sort());
 
-    const spans = await waitForTrace(jaeger, traceId, (ss) => ss.some((s) => s.service === "scorer-svc"));
+    const spans = await waitForTrace(
+      jaeger,
+      traceId,
+      (ss) => ss.some((s) => s.service === "scorer-svc") && ss.some((s) => s.service === "extender" && s.tag("span.kind") === "server") && ss.some((s) => s.operationName === "overseer.extender.prioritize"),
+    );
     const httpServer = spans.find((s) => s.service === "extender" && s.tag("span.kind") === "server" && s.tag("http.request.method") === "POST");
     const decision = spans.find((s) => s.service === "extender" && s.operationName === "overseer.extender.prioritize");
     const client = spans.find((s) => s.service === "extender" && s.operationName === "grpc.overseer.v1.ScorerService/ScoreNodes");

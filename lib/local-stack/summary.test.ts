@@ -71,12 +71,12 @@ describe("computeSummary", () => {
     expect(text).toContain("placements   2 of 3 CNF pods");
     expect(text).toContain("within the conservative bound: 1/2");
     expect(text).toMatch(/pods over the 1\.5x limit at placement\s+0\/2\s+1\/2/);
-    expect(text).toContain(`trace (slowest)${"b".repeat(32)}`.replace("trace (slowest)", "trace (slowest)"));
+    expect(text).toMatch(/trace \(slowest\)\s+b{32}/);
   });
 
   it("tracing off says so instead of printing trace ids", () => {
     const text = formatSummary(computeSummary(facts([placed(1, 1, 1, 1, 1, 1)])), facts([]));
-    expect(text).toContain("traces        off");
+    expect(text).toContain("traces           off");
     expect(text).not.toContain("trace (first)");
   });
 

@@ -123,6 +123,7 @@ const x = (v: number | undefined, digits = 2) => (v === undefined ? "n/a" : `${v
 const num = (v: number | undefined, digits = 2) => (v === undefined ? "n/a" : v.toFixed(digits));
 const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)} ms`);
 const pad = (s: string, n: number) => s.padEnd(n);
+const KEY = 17;
 
 export function formatSummary(s: SummaryNumbers, f: RunFacts): string {
   const L: string[] = [];
@@ -161,17 +162,17 @@ export function formatSummary(s: SummaryNumbers, f: RunFacts): string {
   L.push("where to look");
   for (const e of f.endpoints) {
     const parts = [e.grpc ? `grpc ${e.grpc}` : "", e.http ? `http ${e.http}` : "", e.metrics ? `metrics ${e.metrics}` : ""].filter(Boolean);
-    L.push(`  ${pad(e.name, 14)}${parts.join("   ")}`);
+    L.push(`  ${pad(e.name, KEY)}${parts.join("   ")}`);
   }
-  if (f.prometheusUrl) L.push(`  ${pad("prometheus", 14)}${f.prometheusUrl}/graph`);
-  if (!f.tracing) L.push("  traces        off (no collector: --with-observability starts Jaeger when installed, or set OTEL_EXPORTER_OTLP_ENDPOINT)");
+  if (f.prometheusUrl) L.push(`  ${pad("prometheus", KEY)}${f.prometheusUrl}/graph`);
+  if (!f.tracing) L.push("  traces           off (no collector: --with-observability starts Jaeger when installed, or set OTEL_EXPORTER_OTLP_ENDPOINT)");
   else {
     const link = (id: string | undefined) => (id === undefined ? "n/a" : f.jaegerUrl ? `${f.jaegerUrl}/trace/${id}` : id);
-    L.push(`  ${pad("trace (first)", 14)}${link(s.traces.first)}`);
-    L.push(`  ${pad("trace (slowest)", 14)}${link(s.traces.slowest)}`);
-    if (f.jaegerUrl) L.push(`  ${pad("jaeger", 14)}${f.jaegerUrl}/search?service=extender`);
+    L.push(`  ${pad("trace (first)", KEY)}${link(s.traces.first)}`);
+    L.push(`  ${pad("trace (slowest)", KEY)}${link(s.traces.slowest)}`);
+    if (f.jaegerUrl) L.push(`  ${pad("jaeger", KEY)}${f.jaegerUrl}/search?service=extender`);
   }
-  L.push(`  ${pad("logs", 14)}${f.runDir} (one log per process, summary.json)`);
+  L.push(`  ${pad("logs", KEY)}${f.runDir} (one log per process, summary.json)`);
   L.push("  (the addresses above live until the stack stops: --keep-running keeps them up)");
   return L.join("\n") + "\n";
 }
