@@ -22,13 +22,14 @@ export interface PlacementNode extends SimAgent {
 }
 
 // The noisy nodes are the larger ones, so kube-scheduler's own scoring (LeastAllocated) prefers
-// them: a CNF that lands on a quiet node got there because of OverSeer.
+// them: a CNF that lands on a quiet node got there because of OverSeer. The VM is a little smaller
+// than the quiet SPR nodes, so when OverSeer scores them alike the SPR nodes win the tie.
 export const PLACEMENT_NODES: PlacementNode[] = [
   { node: "spr-quiet-1", role: "quiet", variant: "spr-full", mix: "", seed: 11, cpu: "64", memory: "256Gi" },
   { node: "spr-quiet-2", role: "quiet", variant: "spr-full", mix: "firewall-64b:4", seed: 12, cpu: "64", memory: "256Gi" },
   { node: "spr-noisy-1", role: "noisy", variant: "spr-full", mix: "mem-bw-streamer:64,mem-bw-streamer:48", seed: 13, cpu: "224", memory: "1Ti" },
   { node: "spr-noisy-2", role: "noisy", variant: "spr-full", mix: "mem-bw-streamer:64,llc-thrasher:32", seed: 14, cpu: "224", memory: "1Ti" },
-  { node: "vm-1", role: "vm-quiet", variant: "spr-vm", mix: "", seed: 15, cpu: "64", memory: "256Gi" },
+  { node: "vm-1", role: "vm-quiet", variant: "spr-vm", mix: "", seed: 15, cpu: "48", memory: "192Gi" },
 ];
 
 const NS = "cnf-e2e";
@@ -138,9 +139,12 @@ export function placementSuite(get: () => SuiteEnv): void {
     await stopAll([procs.scheduler, procs.extender, ...procs.agents, procs.scorer, procs.regime]);
   });
 
-  it("a pod without OverSeer annotations schedules normally", async () => {
+  it("a pod without OverSeer annotations schedules normally: kube-scheduler's own choice stands", async () => {
     const node = await schedule(false);
-    expect(PLACEMENT_NODES.map((n) => n.node)).toContain(node);
+    console.info(`[k8s-e2e] plain pod went to ${node}`);
+    // The extender passes it through with equal scores, so LeastAllocated picks a largest node,
+    // which here is a saturated one: OverSeer does not steer pods that are not CNFs.
+    expect(noisy).toContain(node);
   }, 90_000);
 
   it("CNF pods bind on the quiet nodes, away from the memory-bandwidth-saturated ones", async () => {
@@ -154,6 +158,7 @@ export function placementSuite(get: () => SuiteEnv): void {
     const why = `CNF pods went to ${placed.join(", ")}; scores before: ${JSON.stringify(scores)}, after: ${JSON.stringify(await prioritizeScores(ports.extender, cls, all))}`;
     // The first goes to a quiet, fully observed SPR node; none goes to a saturated node, although
     // kube-scheduler's own scoring prefers those (they are the larger nodes).
+    console.info(`[k8s-e2e] ${why}`);
     expect(quiet, why).toContain(placed[0]);
     for (const node of placed) expect(noisy, why).not.toContain(node);
     expect(await extenderCounter(ports.extender, "prioritize", "scored")).toBeGreaterThanOrEqual(before + 4);
@@ -163,6 +168,7 @@ export function placementSuite(get: () => SuiteEnv): void {
     await procs.extender!.stop();
     const without: string[] = [];
     for (let i = 0; i < 2; i++) without.push(await schedule(true));
+    console.info(`[k8s-e2e] extender down: CNF pods went to ${without.join(", ")}`);
     // Without OverSeer, kube-scheduler's own scoring prefers the larger (noisy) nodes.
     for (const node of without) expect(noisy, `without the extender CNF pods went to ${without.join(", ")}`).toContain(node);
 
@@ -170,6 +176,7 @@ export function placementSuite(get: () => SuiteEnv): void {
     await waitForLog(procs.extender, /"listening"/);
     const again: string[] = [];
     for (let i = 0; i < 2; i++) again.push(await schedule(true));
+    console.info(`[k8s-e2e] extender restarted: CNF pods went to ${again.join(", ")}`);
     for (const node of again) expect(noisy, `after the restart CNF pods went to ${again.join(", ")}`).not.toContain(node);
   }, 180_000);
 }
