@@ -34,7 +34,7 @@ describe.skipIf(!built)("private stack as child processes", () => {
     expect(comparison.policies.map((p) => [p.policy, p.placed])).toEqual([["overseer", 6], ["oracle", 6]]);
     await stack.stop();
     stack = undefined;
-  });
+  }, 90_000);
 
   it("a missing binary is a clear error", async () => {
     await expect(startStack({ bundleDir: "/nonexistent", mode: "processes", distDir: "/nonexistent-dist" })).rejects.toThrow(/does not exist \(run `npx tsc -p \.` first\)/);
