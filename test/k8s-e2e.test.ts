@@ -82,7 +82,7 @@ describe.runIf(E2E)("kubernetes e2e", () => {
 
     it("kubectl apply --dry-run=server -k deploy/ accepts every manifest; every file in deploy/ is in the kustomization", async () => {
       const kustomization = readFileSync(join(DEPLOY, "kustomization.yaml"), "utf8");
-      for (const f of readdirSync(DEPLOY).filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml")) {
+      for (const f of readdirSync(DEPLOY).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "kustomization.yaml")) {
         expect(kustomization, `${f} is not referenced by deploy/kustomization.yaml`).toContain(f);
       }
       const out = await kubectlOk(env.adminKc!, ["apply", "--dry-run=server", "-k", DEPLOY], 120_000);
