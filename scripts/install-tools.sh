@@ -9,7 +9,6 @@ mkdir -p "$TOOLS_BIN"
 GRPCURL_VERSION=v1.9.3
 JAEGER_VERSION=v1.76.0
 
-want() { [ $# -eq 0 ] && return 0; return 1; }
 wanted=("$@")
 is_wanted() { [ ${#wanted[@]} -eq 0 ] && return 0; local w; for w in "${wanted[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
@@ -40,5 +39,21 @@ go_tool() { # name module version
 }
 
 is_wanted grpcurl && go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
-is_wanted jaeger && go_tool jaeger github.com/jaegertracing/jaeger/cmd/jaeger "$JAEGER_VERSION"
+# Jaeger's go.mod carries replace directives, so `go install module@version` refuses it: download the
+# module and build its cmd/jaeger as the main module (its own go.mod and go.sum apply).
+build_jaeger() {
+  if [ -x "$TOOLS_BIN/jaeger" ] && [ -f "$TOOLS_BIN/.jaeger-$JAEGER_VERSION" ]; then return 0; fi
+  echo "install-tools: building jaeger $JAEGER_VERSION from its Go module (first build takes minutes)"
+  local start=$SECONDS dir src
+  dir=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { echo "install-tools: cannot download jaeger $JAEGER_VERSION" >&2; return 1; }
+  src=$(mktemp -d)
+  cp -r "$dir/." "$src/"
+  chmod -R u+w "$src"
+  (cd "$src" && go build -o "$TOOLS_BIN/jaeger" ./cmd/jaeger)
+  rm -rf "$src"
+  touch "$TOOLS_BIN/.jaeger-$JAEGER_VERSION"
+  echo "install-tools: jaeger built in $((SECONDS - start)) s"
+}
+is_wanted jaeger && build_jaeger
 exit 0
