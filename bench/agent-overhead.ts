@@ -4,6 +4,8 @@
 // JSONL recording), and for the real agent process with `perf` on this machine (software events
 // only here), sampled from /proc over a few 1 s windows.
 //
+// RSS of the in-process rows is read after a GC (at a 1 s pace the collector runs between
+// windows); the RSS before it is printed too. The process row samples VmRSS of the running agent.
 // Printed against the targets (< 0.5 % of one core, < 80 MB RSS) as ratios (< 1.00 = within target),
 // and against a baseline measured in the same run: deriveFeatures alone on the same counters.
 //
@@ -22,8 +24,6 @@ import { createAgentMetrics } from "../lib/agent/metrics.js";
 import { buildNodeFacts, parseCpuinfo } from "../lib/agent/node-facts.js";
 import { createJsonlRecorder } from "../lib/agent/publishers/jsonl-recorder.js";
 import type { Publisher } from "../lib/agent/publishers/publisher.js";
-import { createReplaySource } from "../lib/agent/sources/replay-source.js";
-import { createSimSource } from "../lib/agent/sources/sim-source.js";
 import { deriveFeatures } from "../lib/features/derive.js";
 import type { IntervalCounters } from "../lib/features/counters.js";
 
@@ -41,7 +41,10 @@ interface Row {
   name: string;
   intervals: number;
   cpuUsPerInterval: number;
+  /** RSS used for the ratio: after a GC for the as-fast-as-possible rows, as sampled for the process row. */
   rssMb: number;
+  /** RSS at the end of the as-fast-as-possible run, before the GC (garbage of 2000 back-to-back windows). */
+  rssBeforeGcMb?: number;
   baselineUsPerInterval?: number;
 }
 
@@ -78,9 +81,17 @@ function encodePublisher(): Publisher {
 
 /** Child mode: run one pipeline, print one JSON row. */
 async function child(kind: string, n: number, recording: string, warmRecording: string): Promise<void> {
+  // Load only the source under test, as the agent does.
+  const makeSource = async (seed: number, path: string): Promise<CounterSource> => {
+    if (kind === "sim") {
+      const { createSimSource } = await import("../lib/agent/sources/sim-source.js");
+      return createSimSource({ variant: "spr-full", seed, nodeName: `bench-${seed}`, mix: "upf-64b,mem-bw-streamer:32", windowSec: 1, paceMs: 0 });
+    }
+    const { createReplaySource } = await import("../lib/agent/sources/replay-source.js");
+    return createReplaySource({ path, paceMs: 0 });
+  };
   const sprFacts = () => buildNodeFacts(parseCpuinfo(""), 210 * 1024 * 1024, { logicalCpus: 224, tscHz: 2e9, memoryChannels: 16 });
-  const source: CounterSource =
-    kind === "sim" ? createSimSource({ variant: "spr-full", seed: 1, nodeName: "bench", mix: "upf-64b,mem-bw-streamer:32", windowSec: 1, paceMs: 0 }) : createReplaySource({ path: recording, paceMs: 0 });
+  const source = await makeSource(1, recording);
   const dir = mkdtempSync(join(tmpdir(), "agent-bench-out-"));
   const samples: IntervalCounters[] = [];
   let capacity = sprFacts().capacity;
@@ -103,13 +114,17 @@ async function child(kind: string, n: number, recording: string, warmRecording: 
     if (agent.capabilities.nodeFacts) capacity = agent.capabilities.nodeFacts.capacity;
     await agent.done;
   };
-  const warm: CounterSource = kind === "sim" ? createSimSource({ variant: "spr-full", seed: 2, nodeName: "warm", mix: "upf-64b,mem-bw-streamer:32", windowSec: 1, paceMs: 0 }) : createReplaySource({ path: warmRecording, paceMs: 0 });
+  const warm = await makeSource(2, warmRecording);
   await run(warm, 50, false);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await run(source, n, true);
   const cpu = process.cpuUsage(c0);
   const wallMs = performance.now() - t0;
+  const rssBeforeGcMb = process.memoryUsage().rss / 2 ** 20;
+  // At a 1 s pace the collector runs between windows; back-to-back windows pile up garbage first.
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 100));
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   // Baseline: deriveFeatures alone on the same counters.
   const reps = Math.max(1, Math.floor(n / samples.length));
@@ -121,6 +136,7 @@ async function child(kind: string, n: number, recording: string, warmRecording: 
     intervals: n,
     cpuUsPerInterval: (cpu.user + cpu.system) / n,
     rssMb,
+    rssBeforeGcMb,
     baselineUsPerInterval: (b.user + b.system) / (reps * samples.length),
   };
   void wallMs;
@@ -175,7 +191,7 @@ async function perfRow(seconds: number): Promise<Row | string> {
 }
 
 function runChild(kind: string, n: number, recording = "", warm = ""): Row {
-  const r = spawnSync(process.execPath, [HERE, "--child", kind, "--intervals", String(n), "--recording", recording, "--warm-recording", warm], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ["--expose-gc", HERE, "--child", kind, "--intervals", String(n), "--recording", recording, "--warm-recording", warm], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench child ${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Row;
 }
@@ -195,7 +211,7 @@ async function main(): Promise<void> {
     const pct = (r.cpuUsPerInterval / 1e6) * 100; // CPU seconds per 1 s window, as % of one core
     const base = r.baselineUsPerInterval !== undefined ? `; baseline deriveFeatures alone ${r.baselineUsPerInterval.toFixed(1)} µs -> pipeline/baseline ${(r.cpuUsPerInterval / r.baselineUsPerInterval).toFixed(1)}x` : "";
     console.log(
-      `  ${r.name.padEnd(52)} ${String(r.intervals).padStart(5)} intervals  CPU ${r.cpuUsPerInterval.toFixed(1).padStart(8)} µs/interval = ${pct.toFixed(4)} % of a core (ratio ${(pct / TARGET_CPU_PERCENT).toFixed(3)})  RSS ${r.rssMb.toFixed(1)} MB (ratio ${(r.rssMb / TARGET_RSS_MB).toFixed(2)})${base}`,
+      `  ${r.name.padEnd(52)} ${String(r.intervals).padStart(5)} intervals  CPU ${r.cpuUsPerInterval.toFixed(1).padStart(8)} µs/interval = ${pct.toFixed(4)} % of a core (ratio ${(pct / TARGET_CPU_PERCENT).toFixed(3)})  RSS ${r.rssMb.toFixed(1)} MB (ratio ${(r.rssMb / TARGET_RSS_MB).toFixed(2)})${r.rssBeforeGcMb !== undefined ? ` [${r.rssBeforeGcMb.toFixed(1)} MB before GC]` : ""}${base}`,
     );
   }
 }
