@@ -1,7 +1,7 @@
-// Benchmark: ScoreNodes latency over real gRPC (regime-svc + scorer-svc in this process) for 100,
+// Benchmark: ScoreNodes latency over real gRPC (scorer-svc on the main thread, regime-svc in a worker thread) for 100,
 // 1,000 and 5,000 candidate nodes, beside the raw ONNX batch inference of the same rows (the floor),
 // then NodeState ingest throughput while scoring continues. Prints ratios measured in this run.
-//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5]
+//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--sizes 100,1000,5000]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -20,7 +20,6 @@ const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
 };
-const SIZES = [100, 1000, 5000];
 const ITERATIONS: Record<number, number> = { 100: 300, 1000: 150, 5000: 60 };
 const quiet = () => {};
 
@@ -52,12 +51,19 @@ function lcg(seed: number) {
 async function main() {
   let bundleDir = arg("bundle-dir", "models/default");
   const ingestSeconds = Number(arg("ingest-seconds", "5"));
+  const streams = Number(arg("ingest-streams", "16"));
+  const SIZES = arg("sizes", "100,1000,5000").split(",").map(Number);
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {
     bundleDir = (await makeBundleDir({ synthetic: true })).dir;
     synthetic = true;
   }
-  const regime = await startRegimeService({ listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, maxBatch: 10000, maxMessageBytes: 64 << 20, onnxThreads: 0, shutdownGrace: 500, log: quiet });
+  // regime-svc is its own process in production: here it gets its own thread.
+  const regimeWorker = new Worker(new URL(import.meta.url), { workerData: { role: "regime", bundleDir } });
+  const regime = await new Promise<{ grpcPort: number }>((resolve, reject) => {
+    regimeWorker.once("message", resolve);
+    regimeWorker.once("error", reject);
+  });
   const scorer = await startScorerService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 5000, regimeFlush: 50, regimeBatch: 256,
     freshness: 600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000, maxMessageBytes: 64 << 20, onnxThreads: 0, shutdownGrace: 500, log: quiet,
@@ -71,7 +77,7 @@ async function main() {
 
   const raw = new ScorerServiceClient(`127.0.0.1:${scorer.grpcPort}`, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": 64 << 20 });
   const client = createScorerClient(`127.0.0.1:${scorer.grpcPort}`, { timeoutMs: 10_000 });
-  const maxN = Math.max(...SIZES);
+  const maxN = Math.max(5000, ...SIZES);
   const names = Array.from({ length: maxN }, (_, i) => `node-${String(i).padStart(5, "0")}`);
   const rnd = lcg(42);
   const seq = new Array<number>(maxN).fill(1);
@@ -122,13 +128,13 @@ async function main() {
 
   // Ingest while scoring continues: the load generator runs in a worker thread (its own core) and
   // sends pre-encoded messages, so this thread's time goes to the server side.
-  console.log(`\nNodeState ingest for ${ingestSeconds}s over one client stream from a worker thread (pre-encoded messages), with ScoreNodes(1000) in a loop, then alone`);
+  console.log(`\nNodeState ingest for ${ingestSeconds}s over ${streams} client streams from a worker thread (pre-encoded messages), with ScoreNodes(1000) in a loop, then alone`);
   let scoring = true;
   const during: number[] = [];
   const runIngest = async (firstSequence: number) => {
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
-    const worker = new Worker(new URL(import.meta.url), { workerData: { address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence } });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: "ingest", address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence, streams } });
     const result = await new Promise<IngestResult>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
@@ -159,13 +165,13 @@ async function main() {
   report("with scoring", withScoring);
   console.log(`  ScoreNodes(1000) during ingest: ${during.length} calls, p50 ${ms(pct(during, 50))}, p99 ${ms(pct(during, 99))}`);
   report("ingest alone", await runIngest(1_000_000));
-  const s5 = summary[5000]!;
-  console.log(`\n5000 nodes: p99 ${ms(s5.p99)} = ${(s5.p99 / s5.floorP99).toFixed(2)}x the floor p99 (target <= 2x: ${s5.p99 <= 2 * s5.floorP99 ? "met" : "NOT met"}; < 20 ms: ${s5.p99 < 20 ? "met" : "NOT met"})`);
+  const s5 = summary[5000];
+  if (s5) console.log(`\n5000 nodes: p99 ${ms(s5.p99)} = ${(s5.p99 / s5.floorP99).toFixed(2)}x the floor p99 (target <= 2x: ${s5.p99 <= 2 * s5.floorP99 ? "met" : "NOT met"}; < 20 ms: ${s5.p99 < 20 ? "met" : "NOT met"})`);
 
   client.close();
   raw.close();
   await scorer.stop();
-  await regime.stop();
+  await regimeWorker.terminate();
   await floorBundle.release();
 }
 
@@ -188,7 +194,7 @@ function varint(buf: Buffer, off: number, v: number): number {
 
 /** Worker: streams NodeStates for `seconds`, each node's sequence increasing; messages are the
  * node's encoded state (sequence 0, omitted) plus the sequence field appended (protobuf merges). */
-async function ingestWorker(d: { address: string; nodes: number; seconds: number; firstSequence: number }): Promise<IngestResult> {
+async function ingestWorker(d: { address: string; nodes: number; seconds: number; firstSequence: number; streams: number }): Promise<IngestResult> {
   const def = { ingestNodeStates: { ...ScorerServiceService.ingestNodeStates, requestSerialize: (b: Buffer) => b } };
   const Ctor = grpc.makeGenericClientConstructor(def as unknown as grpc.ServiceDefinition, "ScorerService");
   const c = new Ctor(d.address, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 }) as unknown as {
@@ -200,30 +206,37 @@ async function ingestWorker(d: { address: string; nodes: number; seconds: number
   const seq = new Array<number>(d.nodes).fill(d.firstSequence);
   let sent = 0;
   const t0 = performance.now();
-  const resp = await new Promise<IngestNodeStatesResponse>((resolve, reject) => {
-    const s = c.ingestNodeStates((e, r) => (e ? reject(e) : resolve(r)));
-    const pump = () => {
-      while (performance.now() - t0 < d.seconds * 1000) {
-        const k = sent % d.nodes;
-        const b = base[k]!;
-        const inner = Buffer.allocUnsafe(b.length + 11);
-        b.copy(inner, 0);
-        inner[b.length] = 0x18;
-        const innerLen = varint(inner, b.length + 1, seq[k]!++);
-        const msg = Buffer.allocUnsafe(innerLen + 6);
-        msg[0] = 0x0a;
-        const off = varint(msg, 1, innerLen);
-        inner.copy(msg, off, 0, innerLen);
-        sent++;
-        if (!s.write(msg.subarray(0, off + innerLen))) {
-          s.once("drain", pump);
-          return;
+  // One stream per simulated agent group: grpc-js reads one message per event-loop turn per stream
+  // (pause/resume per message), so a single stream measures that turn, not the scorer.
+  const pumpStream = (first: number) =>
+    new Promise<IngestNodeStatesResponse>((resolve, reject) => {
+      const s = c.ingestNodeStates((e, r) => (e ? reject(e) : resolve(r)));
+      let k = first;
+      const pump = () => {
+        while (performance.now() - t0 < d.seconds * 1000) {
+          const b = base[k]!;
+          const inner = Buffer.allocUnsafe(b.length + 11);
+          b.copy(inner, 0);
+          inner[b.length] = 0x18;
+          const innerLen = varint(inner, b.length + 1, seq[k]!++);
+          const msg = Buffer.allocUnsafe(innerLen + 6);
+          msg[0] = 0x0a;
+          const off = varint(msg, 1, innerLen);
+          inner.copy(msg, off, 0, innerLen);
+          sent++;
+          k += d.streams;
+          if (k >= d.nodes) k = first;
+          if (!s.write(msg.subarray(0, off + innerLen))) {
+            s.once("drain", pump);
+            return;
+          }
         }
-      }
-      s.end();
-    };
-    pump();
-  });
+        s.end();
+      };
+      pump();
+    });
+  const answers = await Promise.all(Array.from({ length: d.streams }, (_, i) => pumpStream(i)));
+  const resp = answers.reduce((a, r) => ({ accepted: a.accepted + r.accepted, ignored: a.ignored + r.ignored, rejected: a.rejected + r.rejected }), { accepted: 0, ignored: 0, rejected: 0 });
   const seconds = (performance.now() - t0) / 1000;
   c.close();
   return { sent, ...resp, seconds };
@@ -234,6 +247,10 @@ if (isMainThread) {
     console.error(e);
     process.exit(1);
   });
+} else if (workerData.role === "regime") {
+  startRegimeService({ listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: workerData.bundleDir, pollInterval: 0, maxBatch: 10000, maxMessageBytes: 64 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet }).then((r) =>
+    parentPort!.postMessage({ grpcPort: r.grpcPort }),
+  );
 } else {
   ingestWorker(workerData).then((r) => parentPort!.postMessage(r));
 }
