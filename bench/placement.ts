@@ -12,10 +12,14 @@ import { ReportStore } from "../lib/eval/report/store.js";
 const SPECS = { ...BENCH_FLAGS, reportsDir: { ...BENCH_FLAGS.reportsDir, default: "reports/bench-placement" } as FlagSpec<"string"> };
 const f = parseFlags(process.argv.slice(2), process.env, SPECS);
 const t0 = performance.now();
-const { report, comparison, overseerStats } = await placementReport(
+const run = await placementReport(
   { reports: new ReportStore(path.resolve(f.reportsDir)), progress: f.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`) },
   { seed: f.seed, nodes: f.nodes, pods: f.pods, policies: parsePolicyList(f.policies), bundleDir: path.resolve(f.bundleDir), stack: f.stack as "in-process" | "processes", threshold: f.threshold, extenderWeight: f.extenderWeight },
-);
+).catch((e: Error) => {
+  process.stderr.write(`bench/placement: ${e.message}\n`);
+  process.exit(1);
+});
+const { report, comparison, overseerStats } = run;
 const totalSec = (performance.now() - t0) / 1000;
 const by = new Map(comparison.policies.map((p) => [p.policy, p]));
 const def = by.get("default");
