@@ -123,4 +123,15 @@ describe("EvalService", () => {
     const history = await evalSvc.registry!.history();
     expect(history.at(-1)!.event).toBe(res.promoted ? "promoted" : "kept-champion");
   });
+
+  it("a drift check evaluates the served models and retrains only when they drifted", async () => {
+    const r = await evalSvc.jobs.checkDrift();
+    expect(r.reportId).not.toBe("");
+    if (r.drifted) {
+      expect(r.reasons.join(" ")).toMatch(/MAPE|coverage/);
+      expect(typeof r.promoted).toBe("boolean");
+    } else expect(r.promoted).toBeUndefined();
+    const list = await call(client.listReports, {});
+    expect(list.reports.some((x) => x.reportId === r.reportId)).toBe(true);
+  });
 });
