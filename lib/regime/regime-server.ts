@@ -25,7 +25,11 @@ export type RegimeServerOptions = Pick<RegimeConfig, "listen" | "metricsHost" | 
 
 export async function startRegimeService(cfg: RegimeServerOptions): Promise<RunningRegimeService> {
   const registry = new Registry();
-  if (cfg.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "overseer_regime_" });
+  if (cfg.defaultMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: "overseer_regime_" });
+    // prom-client names these gauges *_total, which `promtool check metrics` rejects (a _total suffix means a counter).
+    for (const g of ["handles", "requests", "resources"]) registry.removeSingleMetric(`overseer_regime_nodejs_active_${g}_total`);
+  }
   const metrics = createServiceMetrics(registry, "regime");
   const batchSize = new Histogram({ name: "overseer_regime_classify_batch_size", help: "Vectors per Classify request", buckets: BATCH_BUCKETS, registers: [registry] });
   let setServing: (serving: boolean) => void = () => undefined;

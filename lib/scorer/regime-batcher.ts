@@ -2,6 +2,7 @@
 // once when `maxBatch` nodes are waiting. A node updated several times before a flush is classified
 // once (its newest state). When regime-svc fails, the nodes go back in the queue, their cached
 // regimes stay in use (marked stale), and retries back off up to `maxBackoffMs`.
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
@@ -19,6 +20,8 @@ export interface RegimeBatcherOptions {
   onResult?: (ok: boolean, error?: string) => void;
   log?: LogFn;
 }
+
+const tracer = trace.getTracer("overseer-scorer");
 
 export class RegimeBatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -53,7 +56,7 @@ export class RegimeBatcher {
     if (this.inFlight) return this.inFlight;
     const batch = this.opts.store.takePending(this.opts.maxBatch);
     if (batch.length === 0) return Promise.resolve();
-    this.inFlight = this.run(batch).finally(() => {
+    this.inFlight = this.traced(batch).finally(() => {
       this.inFlight = undefined;
       if (this.opts.store.pendingCount > 0) {
         if (this.backoffMs === 0 && this.opts.store.pendingCount >= this.opts.maxBatch) setImmediate(() => void this.flush());
@@ -61,6 +64,18 @@ export class RegimeBatcher {
       }
     });
     return this.inFlight;
+  }
+
+  /**
+   * One batch is its own trace: without the root context the Classify call would hang under whichever
+   * agent's IngestNodeStates stream scheduled the flush (a stream span that lasts as long as the agent).
+   */
+  private traced(batch: ReturnType<NodeStateStore["takePending"]>): Promise<void> {
+    return context.with(ROOT_CONTEXT, () =>
+      tracer.startActiveSpan("overseer.scorer.classify_batch", { attributes: { "overseer.batch_size": batch.length } }, (span) =>
+        this.run(batch).finally(() => span.end()),
+      ),
+    );
   }
 
   private async run(batch: ReturnType<NodeStateStore["takePending"]>): Promise<void> {

@@ -38,7 +38,11 @@ export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "in
 export async function startScorerService(cfg: ScorerServerOptions): Promise<RunningScorerService> {
   const now = cfg.now ?? Date.now;
   const registry = new Registry();
-  if (cfg.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "overseer_scorer_" });
+  if (cfg.defaultMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: "overseer_scorer_" });
+    // prom-client names these gauges *_total, which `promtool check metrics` rejects (a _total suffix means a counter).
+    for (const g of ["handles", "requests", "resources"]) registry.removeSingleMetric(`overseer_scorer_nodejs_active_${g}_total`);
+  }
   const store = new NodeStateStore({ maxNodes: cfg.maxNodes, now });
   const recent = new RecentPlacements({ settleMs: cfg.placementSettle, maxPerNode: 16, now });
   store.onAccepted((rec) => recent.settleFrom(rec));

@@ -18,6 +18,7 @@ import { residentKey, type NodeStateStore } from "./node-state-store.js";
 import { resolveProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import { exceedsLimit } from "./score-math.js";
+import { annotateScoringSpan } from "./span-attributes.js";
 import { scoreCandidates, type ScoreRun, type ScoringParams } from "./scoring-engine.js";
 
 export interface ScorerDeps {
@@ -58,6 +59,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     if (result.modelRows > 0) metrics.modelRows.observe(result.modelRows);
     if (result.profile.source === "default") metrics.unknownWorkloads.inc();
     for (const r of result.results) metrics.countWorstCase(r.decision.basis);
+    annotateScoringSpan(result, workload);
     return result;
   }
 

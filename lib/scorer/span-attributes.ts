@@ -1,0 +1,30 @@
+// What operators need on scorer-svc's span of a scoring call (the gRPC server span the
+// instrumentation made active): workload, candidates, model version, worst cases, top scores.
+// Uses only @opentelemetry/api; a no-op when tracing is off.
+import { trace } from "@opentelemetry/api";
+import { ScoreBasis, type WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
+import type { ScoreRun } from "./scoring-engine.js";
+
+const TOP_SCORES = 16;
+
+export function annotateScoringSpan(run: ScoreRun, workload: WorkloadSpec): void {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  const worstCase = run.results.filter((r) => r.decision.basis !== ScoreBasis.SCORE_BASIS_MODEL).length;
+  const top = [...run.results]
+    .sort((a, b) => b.decision.score - a.decision.score)
+    .slice(0, TOP_SCORES)
+    .map((r) => `${r.nodeName}=${r.decision.score}(bound ${r.decision.upper.toFixed(3)})`);
+  span.setAttributes({
+    "k8s.pod.name": workload.podName,
+    "k8s.namespace.name": workload.podNamespace,
+    "overseer.workload.class": workload.workloadClass,
+    "overseer.profile_source": run.profile.source,
+    "overseer.candidate_count": run.results.length,
+    "overseer.model_version": run.modelVersion,
+    "overseer.model_rows": run.modelRows,
+    "overseer.worst_case_count": worstCase,
+    "overseer.degraded": worstCase > 0,
+    "overseer.scores": top.join(","),
+  });
+}
