@@ -116,6 +116,13 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(client?.parentId).toBe(decision!.spanID);
     expect(server?.parentId, "scorer-svc's server span is a child of the extender's client span").toBe(client!.spanID);
     expect(server?.tag("rpc.grpc.status_code")).toBe(0);
+    // scorer-svc's own attributes on its server span.
+    expect(server!.tag("overseer.workload.class")).toBe("upf-64b");
+    expect(server!.tag("overseer.candidate_count")).toBe(2);
+    expect(String(server!.tag("overseer.model_version"))).toMatch(/\S/);
+    expect(server!.tag("overseer.worst_case_count")).toBeGreaterThanOrEqual(1); // never-seen-node is scored worst case
+    expect(server!.tag("overseer.degraded")).toBe(true);
+    expect(String(server!.tag("overseer.scores"))).toContain("never-seen-node=0");
     // What operators need on the decision span.
     expect(decision!.tag("k8s.pod.name")).toBe("traced-upf");
     expect(decision!.tag("overseer.workload.class")).toBe("upf-64b");
@@ -140,7 +147,7 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(root?.service).toBe("extender");
   });
 
-  it("regime classification is traced across scorer-svc -> regime-svc with correct parent links", async () => {
+  it("regime classification is traced across scorer-svc -> regime-svc with correct parent links, one trace per batch", async () => {
     let pair: { client: Span; server: Span } | undefined;
     for (let i = 0; i < 60 && !pair; i++) {
       const traces = (await jaegerGet<JaegerTrace[]>(`${jaeger.queryUrl}/api/traces?service=regime-svc&limit=20&lookback=1h`)) ?? [];
@@ -154,6 +161,13 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     }
     expect(pair, "a regime-svc Classify server span whose parent is scorer-svc's Classify client span").toBeDefined();
     expect(pair!.client.tag("span.kind")).toBe("client");
+    // Each batch is its own trace, rooted at scorer-svc's batch span (not under an agent's ingest stream).
+    const traces = (await jaegerGet<JaegerTrace[]>(`${jaeger.queryUrl}/api/traces/${pair!.client.references[0]!.traceID}`)) ?? [];
+    const spans = traces[0] ? flatten(traces[0]) : [];
+    const batch = spans.find((s) => s.spanID === pair!.client.parentId);
+    expect(batch?.operationName).toBe("overseer.scorer.classify_batch");
+    expect(batch?.parentId).toBeUndefined();
+    expect(batch?.tag("overseer.batch_size")).toBeGreaterThanOrEqual(1);
     expect(pair!.server.tag("span.kind")).toBe("server");
   });
 });
