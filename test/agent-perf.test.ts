@@ -1,7 +1,7 @@
 // The agent with the real `perf` of this machine, end to end: agent process -> perf child ->
 // NodeStates on a real gRPC receiver. This machine has no hardware PMU: perf counts software
 // events only, so every PMU feature must arrive absent with EVENT_NOT_SUPPORTED, CPU utilisation
-// present (cpu-clock), the missing events listed in PmuFacts, and perf restarted when killed.
+// present (from /proc/stat busy time), the missing events listed in PmuFacts, and perf restarted when killed.
 import { execFileSync } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +64,7 @@ describe.skipIf(!hasPerf)("agent --source perf on this machine (software events 
       expect(missing.get(e)?.reason, e).toBe(FeatureState.FEATURE_STATE_ABSENT_EVENT_NOT_SUPPORTED);
     }
     expect(s.pmu!.availableEvents).toContain("cpu-clock");
+    expect(s.pmu!.availableEvents).toContain("procfs.cpu_busy_ms");
     expect(s.pmu!.logicalCpus).toBeGreaterThan(0);
     const seqs = receiver.states.map((x) => x.sequence);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

@@ -192,10 +192,10 @@ const DEFS: readonly Def[] = [
         text: "ref-cycles / (tsc_hz * window_sec * logical_cpus)",
       },
       {
-        events: ["cpu-clock"],
+        events: ["procfs.cpu_busy_ms"],
         nodeFacts: ["logicalCpus"],
-        compute: (v, w, n) => div(v["cpu-clock"]!, 1000 * w * n.logicalCpus),
-        text: "cpu-clock_ms / (1000 * window_sec * logical_cpus)",
+        compute: (v, w, n) => div(v["procfs.cpu_busy_ms"]!, 1000 * w * n.logicalCpus),
+        text: "procfs_cpu_busy_ms / (1000 * window_sec * logical_cpus)",
       },
     ],
     frequencyInvariance: "reference cycles and wall time both run at constant rates",

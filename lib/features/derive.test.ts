@@ -26,7 +26,7 @@ function fullSpr(): Record<string, CounterReading> {
     "L2_RQSTS.MISS": counted(4.0e9), // 20 MPKI
     "UNC_M_CAS_COUNT.RD": counted(3.0e9), // 64 * 3e9 = 192e9 B/s
     "UNC_M_CAS_COUNT.WR": counted(1.0e9), // 64e9 B/s -> (192+64)/614.4 = 0.41666...
-    "cpu-clock": counted(112_000), // ms of CPU time: 112000 / (1000 * 224) = 0.5
+    "procfs.cpu_busy_ms": counted(112_000), // busy ms of all CPUs: 112000 / (1000 * 224) = 0.5
     "resctrl.llc_occupancy": counted(105e6), // 0.5 of 210e6
     "resctrl.mbm_total_bytes": counted(2.5e11),
   };
@@ -213,10 +213,11 @@ describe("deriveFeatures", () => {
     expect(d.details.size).toBe(FEATURE_NAMES.length);
   });
 
-  it("a node without a PMU but with software events (this machine): only CPU utilisation, via cpu-clock", () => {
+  it("a node without a PMU (this machine): only CPU utilisation, via /proc/stat busy time", () => {
     const c: Record<string, CounterReading> = {};
     for (const k of Object.keys(fullSpr())) c[k] = notSupported();
-    c["cpu-clock"] = counted(22_400);
+    c["cpu-clock"] = counted(224_000); // system-wide cpu-clock: N CPUs x window whatever the load; not used
+    c["procfs.cpu_busy_ms"] = counted(22_400);
     const d = deriveFeatures(c, 1, NODE);
     expectValues(d, { cpu_utilization_fraction: 0.1 });
     expect(d.formulaUsed[featureIndex("cpu_utilization_fraction")]).toBe(1);

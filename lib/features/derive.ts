@@ -74,7 +74,7 @@ function plausibleMax(event: string, windowSec: number, node: NodeCapacity): num
   const peak = node.peakMemoryBandwidthBytesPerSec;
   if (def?.source === "uncore-imc" && peak > 0) return ((4 * peak) / BYTES_PER_CAS) * windowSec;
   if (def?.source === "resctrl" && peak > 0) return 4 * peak * windowSec;
-  if (def?.source === "software" && node.logicalCpus > 0) return 1.5 * 1000 * node.logicalCpus * windowSec;
+  if ((def?.source === "software" || def?.source === "procfs") && node.logicalCpus > 0) return 1.5 * 1000 * node.logicalCpus * windowSec;
   return undefined;
 }
 

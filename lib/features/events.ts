@@ -2,7 +2,7 @@
 // Encodings are from Intel's published SPR event list (GenuineIntel-6-8F); names are
 // the ones perf prints, so parsed perf output keys straight into this table.
 
-export type EventSource = "fixed" | "topdown" | "core" | "uncore-imc" | "software" | "resctrl";
+export type EventSource = "fixed" | "topdown" | "core" | "uncore-imc" | "software" | "resctrl" | "procfs";
 
 export interface EventDef {
   /** Name as it appears in perf output and in IntervalCounters. */
@@ -44,7 +44,8 @@ export const EVENTS: readonly EventDef[] = [
   core("MEMORY_ACTIVITY.STALLS_L3_MISS", "cpu/event=0x47,umask=0x09,cmask=9,name=MEMORY_ACTIVITY.STALLS_L3_MISS/", "execution stall cycles while an L3 miss is outstanding"),
   { name: "UNC_M_CAS_COUNT.RD", source: "uncore-imc", perfSpec: "uncore_imc/event=0x05,umask=0xcf,name=UNC_M_CAS_COUNT.RD/", description: "DRAM read CAS commands, summed over every uncore_imc_* PMU (64 bytes each)" },
   { name: "UNC_M_CAS_COUNT.WR", source: "uncore-imc", perfSpec: "uncore_imc/event=0x05,umask=0xf0,name=UNC_M_CAS_COUNT.WR/", description: "DRAM write CAS commands, summed over every uncore_imc_* PMU (64 bytes each)" },
-  { name: "cpu-clock", source: "software", perfSpec: "cpu-clock", description: "software clock, milliseconds of CPU time (all CPUs)" },
+  { name: "cpu-clock", source: "software", perfSpec: "cpu-clock", description: "software clock in ms; system-wide it counts idle time too (about N CPUs x window), so it shows that perf counts, not how busy the CPUs are" },
+  { name: "procfs.cpu_busy_ms", source: "procfs", description: "/proc/stat busy time (user+nice+system+irq+softirq+steal), ms summed over all CPUs, delta over the window" },
   { name: "resctrl.llc_occupancy", source: "resctrl", description: "resctrl mon_data/*/llc_occupancy summed over L3 domains: bytes now (a gauge)" },
   { name: "resctrl.mbm_total_bytes", source: "resctrl", description: "resctrl mon_data/*/mbm_total_bytes summed over L3 domains: delta over the window" },
 ];

@@ -6,6 +6,7 @@ import { planPerfEvents, type EventPlan } from "../../perf/event-plan.js";
 import { createPerfRunner, type PerfRunner } from "../../perf/perf-runner.js";
 import { createPerfStatParser, type PerfIntervalRecord, type PerfStatParser } from "../../perf/perf-stat-parser.js";
 import type { CounterSample, CounterSource, SourceCapabilities, SourceHooks, SourceStats } from "../counter-source.js";
+import { createProcStatReader, PROC_BUSY, type ProcStatReader } from "../proc-stat.js";
 import { createResctrlReader, type ResctrlReader } from "../resctrl.js";
 import { createWindower, fillMissing } from "./windows.js";
 
@@ -13,6 +14,8 @@ export interface PerfSourceOptions {
   perfPath: string;
   intervalMs: number;
   resctrlRoot?: string;
+  /** /proc/stat, read each window for the CPU-utilisation fallback; "" disables it. */
+  procStatPath?: string;
   /** sysfs PMU directory used to skip probing raw events of absent PMUs; "" probes everything. */
   pmuDevicesDir?: string;
   /** Injected for tests; defaults to running perfPath. */
@@ -33,6 +36,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
   let plan: EventPlan | undefined;
   let runner: PerfRunner | undefined;
   let resctrl: ResctrlReader | undefined;
+  const procStat: ProcStatReader | undefined = opts.procStatPath === "" ? undefined : createProcStatReader(opts.procStatPath);
   let onSample: ((s: CounterSample) => void) | undefined;
   let parser: PerfStatParser = createPerfStatParser();
   let windower = createWindower();
@@ -53,6 +57,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
       }
       const counters = fillMissing(w.counters, plan!.missing);
       if (resctrl) Object.assign(counters, resctrl.read());
+      if (procStat) Object.assign(counters, procStat.read());
       totals.intervals++;
       onSample?.({ windowSec: w.windowSec, counters, observedAt: new Date() });
     }
@@ -94,7 +99,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
           }));
       return {
         kind: Kind.COUNTER_SOURCE_PERF,
-        availableEvents: [...plan.supported, ...(resctrl.available ? ["resctrl.llc_occupancy", "resctrl.mbm_total_bytes"] : [])],
+        availableEvents: [...plan.supported, ...(resctrl.available ? ["resctrl.llc_occupancy", "resctrl.mbm_total_bytes"] : []), ...(procStat ? [PROC_BUSY] : [])],
         missingEvents: [...plan.missing, ...resctrlMissing],
         imcPmuCount: countImcPmus(opts.pmuDevicesDir || undefined),
         resctrlAvailable: resctrl.available,
@@ -105,6 +110,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
       if (!plan) throw new Error("perf source: init() must run before start()");
       onSample = cb;
       if (resctrl) resctrl.read(); // prime the cumulative MBM counter
+      procStat?.read(); // prime the cumulative busy time
       if (plan.eventArg === "") {
         // perf can count nothing here: keep publishing windows whose features are all absent
         // (with the reasons), so the node stays visible as "unknown", instead of looping on perf.
@@ -116,6 +122,7 @@ export function createPerfSource(opts: PerfSourceOptions): CounterSource & { rea
           const now = Date.now();
           const counters = fillMissing({}, plan!.missing);
           if (resctrl) Object.assign(counters, resctrl.read());
+      if (procStat) Object.assign(counters, procStat.read());
           totals.intervals++;
           onSample?.({ windowSec: (now - last) / 1000, counters, observedAt: new Date(now) });
           last = now;
