@@ -89,7 +89,7 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], env: No
     if (g) value = convert(spec, g.raw, g.from);
     if (value !== undefined && spec.validate) {
       const problem = (spec.validate as (v: unknown) => string | undefined)(value);
-      if (problem) throw new ConfigError(`--${spec.name}${g ? ` (${g.from})` : ""}: ${problem}`);
+      if (problem) throw new ConfigError(`--${spec.name}${g && g.from !== `--${spec.name}` ? ` (${g.from})` : ""}: ${problem}`);
     }
     out[key] = value;
   }
