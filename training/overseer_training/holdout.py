@@ -127,12 +127,13 @@ def leave_one_workload_out(c: Corpus, labels: np.ndarray, regime_proba: np.ndarr
 
 def format_table(metrics: dict) -> str:
     tag = " [SYNTHETIC DATA]" if metrics.get("synthetic") else ""
+    w = max(16, *(len(k) for k in metrics["per_workload"]))
     lines = [f"Leave-one-workload-out held-out accuracy{tag}",
-             f"{'workload':16s} {'records':>8s} {'MAE':>8s} {'MAPE %':>8s} {'cover %':>8s} {'regime %':>9s}"]
+             f"{'workload':{w}s} {'records':>8s} {'MAE':>8s} {'MAPE %':>8s} {'cover %':>8s} {'regime %':>9s}"]
 
     def row(name: str, m: dict) -> str:
         reg = "n/a" if m["regime_accuracy"] is None else f"{100 * m['regime_accuracy']:.1f}"
-        return (f"{name:16s} {m['records']:8d} {m['slowdown_mae']:8.4f} {100 * m['slowdown_mape']:8.2f} "
+        return (f"{name:{w}s} {m['records']:8d} {m['slowdown_mae']:8.4f} {100 * m['slowdown_mape']:8.2f} "
                 f"{100 * m['upper_bound_coverage']:8.1f} {reg:>9s}")
 
     lines += [row(k, v) for k, v in metrics["per_workload"].items()]

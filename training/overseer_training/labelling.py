@@ -81,7 +81,9 @@ def name_cluster(medians: dict[str, float | None]) -> tuple[str, str]:
             return "REGIME_MIXED", f"bw {bw:.2f} >= {BW_SATURATED} with L3-bound stalls {l3b:.2f}"
         return "REGIME_MEMORY_BANDWIDTH_SATURATED", f"bw {bw:.2f} >= {BW_SATURATED}"
     if (mpki is not None and mpki >= LLC_MPKI_HIGH) or (occ is not None and occ >= LLC_OCCUPANCY_HIGH and l3_stalls):
-        return "REGIME_LLC_CONTENDED", f"LLC pressure (mpki {mpki}, occupancy {occ}), bw {bw:.2f} below saturation"
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in (("mpki", mpki), ("occupancy", occ), ("l3-bound", l3b))
+                          if v is not None)
+        return "REGIME_LLC_CONTENDED", f"LLC pressure ({shown}), bw {bw:.2f} below saturation"
     if cpu is not None and cpu >= CPU_BUSY:
         return "REGIME_CORE_BOUND", f"cpu {cpu:.2f} >= {CPU_BUSY}, no shared-resource pressure"
     return "REGIME_QUIET", "no pressure"
