@@ -53,8 +53,8 @@ describe("overseer-local (the main command)", () => {
     expect(r.out).toMatch(/placements {3}\d+ of \d+ CNF pods placed through the extender/);
     expect(r.out).toMatch(/mean predicted \d\.\d{3}x {3}mean true \d\.\d{3}x/);
     expect(r.out).toContain("OverSeer vs default kube-scheduler (least-allocated), same pods, same neighbours");
-    expect(r.out).toMatch(/scorer-svc {4}grpc 127\.0\.0\.1:\d+ {3}metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    expect(r.out).toMatch(/traces {8}off \(no collector/);
+    expect(r.out).toMatch(/scorer-svc {7}grpc 127\.0\.0\.1:\d+ {3}metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(r.out).toMatch(/traces {11}off \(no collector/);
     expect(r.out).toMatch(/stopped cleanly: regime-svc \(pid \d+, exit 0\), scorer-svc \(pid \d+, exit 0\), extender \(pid \d+, exit 0\)/);
 
     // summary.json holds the same numbers, computed from the decisions.
@@ -92,7 +92,7 @@ describe("overseer-local (the main command)", () => {
     for (let i = 0; i < 300 && !out.includes("Ctrl-C stops everything."); i++) await new Promise((r) => setTimeout(r, 200));
     expect(out).toContain("=== OverSeer local run: summary");
     // Still serving after the summary.
-    const ext = /extender {6}http (http:\/\/127\.0\.0\.1:\d+)\/overseer/.exec(out)![1]!;
+    const ext = /extender {9}http (http:\/\/127\.0\.0\.1:\d+)\/overseer/.exec(out)![1]!;
     await new Promise((r) => setTimeout(r, 1500));
     expect((await fetch(`${ext}/healthz`)).status).toBe(200);
     p.kill("SIGINT");
