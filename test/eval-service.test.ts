@@ -43,6 +43,7 @@ beforeAll(async () => {
     {
       ...f,
       listen: "127.0.0.1:0",
+      stack: "in-process",
       reportsDir: path.join(root, "reports"),
       scorerAddress: stack.scorerAddress,
       regimeAddress: stack.regimeAddress,

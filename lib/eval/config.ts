@@ -28,7 +28,7 @@ const BENCH = {
   pods: { name: "pods", type: "int", default: 1000, help: "CNF pods placed", validate: positive } as FlagSpec<"int">,
   seed: { name: "seed", type: "int", default: 1001, help: "scenario seed (every policy sees the same scenario)", validate: nonNegative } as FlagSpec<"int">,
   bundleDir: { name: "bundle-dir", type: "string", env: "OVERSEER_BUNDLE_DIR", default: "models/default", help: "bundle the OverSeer policy's private regime-svc/scorer-svc/extender serve" } as FlagSpec<"string">,
-  stack: { name: "stack", type: "string", default: "in-process", help: '"in-process" (server factories in this process) or "processes" (node dist/cmd/*/main.js children)', validate: stackMode } as FlagSpec<"string">,
+  stack: { name: "stack", type: "string", default: "processes", help: '"processes" (node dist/cmd/*/main.js children, as users run them; needs a build) or "in-process" (the server factories in this process)', validate: stackMode } as FlagSpec<"string">,
   policies: { name: "policies", type: "string", default: "default,random,threshold,overseer,oracle", help: "policies to compare, in order" } as FlagSpec<"string">,
   threshold: { name: "threshold", type: "float", default: 0.5, help: "memory-bandwidth threshold (fraction of peak) of the single-metric policy", validate: fraction } as FlagSpec<"float">,
   extenderWeight: { name: "extender-weight", type: "int", default: 6, help: "extender weight in the emulated kube-scheduler (deploy/scheduler-config.yaml)", validate: positive } as FlagSpec<"int">,
