@@ -1,40 +1,19 @@
-// The file descriptors of the overseer.v1 contracts, taken from what ts-proto embeds in gen/
-// (outputSchema=true), plus grpc.health.v1, so reflection always matches the generated code.
-import * as protoLoader from "@grpc/proto-loader";
-import { protoPath as healthProtoPath } from "grpc-health-check";
-import { FileDescriptorProto } from "ts-proto-descriptors";
-import { protoMetadata as agentMeta } from "../../gen/overseer/v1/agent_service.js";
-import { protoMetadata as evalMeta } from "../../gen/overseer/v1/eval_service.js";
-import { protoMetadata as regimeMeta } from "../../gen/overseer/v1/regime_service.js";
-import { protoMetadata as scorerMeta } from "../../gen/overseer/v1/scorer_service.js";
+// The serialized file descriptors of the overseer.v1 contracts and grpc.health.v1, exactly as buf
+// compiled them (gen/*/descriptor-set.ts, written by scripts/protoc-gen-descriptor-set.mjs).
+import { FILE_DESCRIPTORS as HEALTH_FILES } from "../../gen/health/v1/descriptor-set.js";
+import { FILE_DESCRIPTORS as OVERSEER_FILES } from "../../gen/overseer/v1/descriptor-set.js";
 import { DescriptorIndex } from "./reflection.js";
 
-interface Meta {
-  fileDescriptor: FileDescriptorProto;
-  dependencies?: Meta[];
-}
-
-/** Every overseer.v1 file and its imports, each once, dependencies first. */
-export function collectFileDescriptors(roots: Meta[] = [agentMeta, evalMeta, regimeMeta, scorerMeta] as Meta[]): FileDescriptorProto[] {
-  const seen = new Map<string, FileDescriptorProto>();
-  const visit = (m: Meta) => {
-    if (seen.has(m.fileDescriptor.name)) return;
-    for (const d of m.dependencies ?? []) visit(d);
-    seen.set(m.fileDescriptor.name, FileDescriptorProto.fromPartial(m.fileDescriptor));
-  };
-  roots.forEach(visit);
-  return [...seen.values()];
-}
-
-function healthFileDescriptors(): FileDescriptorProto[] {
-  const def = protoLoader.loadSync(healthProtoPath);
-  const protos = (def["grpc.health.v1.HealthCheckRequest"] as unknown as { fileDescriptorProtos: Buffer[] }).fileDescriptorProtos;
-  return protos.map((b) => FileDescriptorProto.decode(b));
+/** name -> serialized FileDescriptorProto, dependencies first, each file once. */
+export function serializedFileDescriptors(): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [name, b64] of [...OVERSEER_FILES, ...HEALTH_FILES]) if (!out.has(name)) out.set(name, Buffer.from(b64, "base64"));
+  return out;
 }
 
 let cached: DescriptorIndex | undefined;
 
 export function reflectionIndex(): DescriptorIndex {
-  cached ??= new DescriptorIndex([...collectFileDescriptors(), ...healthFileDescriptors()]);
+  cached ??= new DescriptorIndex(serializedFileDescriptors());
   return cached;
 }

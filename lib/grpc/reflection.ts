@@ -1,6 +1,6 @@
-// gRPC server reflection (v1 and v1alpha) answered from the exact file descriptors ts-proto
-// embeds in gen/. (@grpc/proto-loader merges a descriptor set's files into one, which makes
-// grpcurl see every service in the wrong file; serving the originals keeps files and imports true.)
+// gRPC server reflection (v1 and v1alpha) answered with the file descriptors exactly as buf
+// compiled them. (@grpc/proto-loader merges a descriptor set's files into one, and re-encoding
+// descriptors with a proto3-style encoder drops proto2 defaults; either breaks grpcurl.)
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createRequire } from "node:module";
@@ -20,13 +20,15 @@ export class DescriptorIndex {
   private readonly symbols = new Map<string, string>();
   readonly services: string[] = [];
 
-  constructor(files: FileDescriptorProto[]) {
-    for (const f of files) this.add(f);
+  /** Serialized FileDescriptorProtos by file name; they are served as given, only read to index. */
+  constructor(files: ReadonlyMap<string, Buffer>) {
+    for (const bytes of files.values()) this.add(bytes);
   }
 
-  private add(f: FileDescriptorProto): void {
+  private add(bytes: Buffer): void {
+    const f = FileDescriptorProto.decode(bytes);
     if (this.files.has(f.name)) return;
-    this.files.set(f.name, { proto: f, bytes: Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromPartial(f)).finish()) });
+    this.files.set(f.name, { proto: f, bytes });
     const prefix = f.package ? `${f.package}.` : "";
     const addMessage = (m: DescriptorProto, scope: string) => {
       const name = `${scope}${m.name}`;
@@ -78,14 +80,18 @@ interface ReflectionRequest {
 const NOT_FOUND = 5;
 const UNIMPLEMENTED = 12;
 
-export function answerReflection(index: DescriptorIndex, req: ReflectionRequest): Record<string, unknown> {
+/**
+ * One reflection answer. `served` limits list_services to the services this server registered
+ * (plus health and reflection); descriptors of other contract files are still answerable.
+ */
+export function answerReflection(index: DescriptorIndex, req: ReflectionRequest, served?: readonly string[]): Record<string, unknown> {
   const base = { valid_host: req.host ?? "", original_request: req };
   const error = (code: number, message: string) => ({ ...base, error_response: { error_code: code, error_message: message } });
   const files = (list: Buffer[] | undefined, what: string) =>
     list ? { ...base, file_descriptor_response: { file_descriptor_proto: list } } : error(NOT_FOUND, `${what} not found`);
   switch (req.message_request) {
     case "list_services":
-      return { ...base, list_services_response: { service: index.services.map((name) => ({ name })) } };
+      return { ...base, list_services_response: { service: (served ?? index.services).map((name) => ({ name })) } };
     case "file_by_filename":
       return files(index.fileWithDependencies(req.file_by_filename ?? ""), `file ${req.file_by_filename}`);
     case "file_containing_symbol": {
@@ -101,14 +107,15 @@ export function answerReflection(index: DescriptorIndex, req: ReflectionRequest)
 
 const LOADER: protoLoader.Options = { keepCase: true, longs: String, enums: Number, defaults: false, oneofs: true };
 
-/** Adds grpc.reflection.v1 and v1alpha ServerReflection to the server. */
-export function addReflection(server: grpc.Server, index: DescriptorIndex): void {
+/** Adds grpc.reflection.v1 and v1alpha ServerReflection to the server; lists `services` + health + reflection. */
+export function addReflection(server: grpc.Server, index: DescriptorIndex, services: readonly string[]): void {
+  const served = [...services, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
   for (const version of ["v1", "v1alpha"]) {
     const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { ...LOADER, includeDirs: [PROTO_ROOT] });
     const svc = def[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition;
     server.addService(svc, {
       ServerReflectionInfo: (call: grpc.ServerDuplexStream<ReflectionRequest, unknown>) => {
-        call.on("data", (req: ReflectionRequest) => call.write(answerReflection(index, req)));
+        call.on("data", (req: ReflectionRequest) => call.write(answerReflection(index, req, served)));
         call.on("end", () => call.end());
         call.on("error", () => undefined);
       },

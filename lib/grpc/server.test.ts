@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScorerServiceService, type GetNodeStateRequest } from "../../gen/overseer/v1/scorer_service.js";
 import { FileDescriptorProto } from "ts-proto-descriptors";
 import { InvalidArgumentError, NotFoundError, unary } from "./errors.js";
+import { serializedFileDescriptors } from "./descriptors.js";
 import { startGrpcServer, type RunningGrpcServer } from "./server.js";
 
 const require = createRequire(import.meta.url);
@@ -78,6 +79,30 @@ describe("gRPC server with reflection and health", () => {
     const names = res.list_services_response.service.map((s: { name: string }) => s.name);
     expect(names).toContain("overseer.v1.ScorerService");
     expect(names).toContain("grpc.health.v1.Health");
+    expect(names).not.toContain("overseer.v1.AgentService"); // not registered on this server
+  });
+
+  it("serves descriptors byte for byte as buf compiled them (proto2 defaults intact)", async () => {
+    const res = await reflect(reflection, { file_by_filename: "overseer/v1/features.proto" });
+    const served: Buffer[] = res.file_descriptor_response.file_descriptor_proto;
+    const original = serializedFileDescriptors();
+    expect(Buffer.compare(served[0]!, original.get("overseer/v1/features.proto")!)).toBe(0);
+    // FeatureVector.values is `repeated double`: the type (1) must be on the wire, not left to defaults
+    const values = FileDescriptorProto.decode(served[0]!).messageType.find((m) => m.name === "FeatureVector")!.field.find((f) => f.name === "values")!;
+    expect(values.type).toBe(1);
+    expect(served[0]!.includes(Buffer.from([0x28, 0x01]))).toBe(true); // field 5 (type) = 1, present
+  });
+
+  it("describes the health service from its compiled descriptor", async () => {
+    const res = await reflect(reflection, { file_containing_symbol: "grpc.health.v1.Health" });
+    const f = FileDescriptorProto.decode(res.file_descriptor_response.file_descriptor_proto[0]);
+    expect(f.name).toBe("health/v1/health.proto");
+    expect(f.messageType.find((m) => m.name === "HealthListResponse")!.nestedType[0]!.name).toBe("StatusesEntry");
+  });
+
+  it("answers an unknown symbol with NOT_FOUND in the stream", async () => {
+    const res = await reflect(reflection, { file_containing_symbol: "overseer.v1.NoSuchThing" });
+    expect(res.error_response.error_code).toBe(5);
   });
 
   it("describes a service with its file and the files it imports", async () => {

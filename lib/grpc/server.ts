@@ -38,7 +38,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   for (const s of opts.services) initial[s.name] = "NOT_SERVING";
   const health = new HealthImplementation(initial);
   health.addToServer(server);
-  addReflection(server, reflectionIndex());
+  addReflection(server, reflectionIndex(), opts.services.map((s) => s.name));
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
