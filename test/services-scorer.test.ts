@@ -12,25 +12,14 @@ import { startRegimeService, type RunningRegimeService } from "../lib/regime/reg
 import { createScorerClient, type ScorerClient } from "../lib/scorer/client.js";
 import { startScorerService, type RunningScorerService } from "../lib/scorer/scorer-server.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
+import { regimeConfig, scorerConfig, waitFor } from "../lib/scorer/testing/service-configs.js";
 
-const quiet = () => {};
-export const regimeConfig = (bundleDir: string) => ({ listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, maxBatch: 10000, maxMessageBytes: 16 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet });
-export const scorerConfig = (bundleDir: string, regimeAddress: string) => ({
-  listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress, regimeTimeout: 1000, regimeFlush: 10, regimeBatch: 256,
-  freshness: 10_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 100, maxNodes: 1000, maxMessageBytes: 16 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet,
-});
-
-export function ingest(c: ScorerServiceClient, states: (NodeState | undefined)[]): Promise<IngestNodeStatesResponse> {
+function ingest(c: ScorerServiceClient, states: (NodeState | undefined)[]): Promise<IngestNodeStatesResponse> {
   return new Promise((resolve, reject) => {
     const stream = c.ingestNodeStates((e, r) => (e ? reject(e) : resolve(r)));
     for (const s of states) stream.write({ state: s });
     stream.end();
   });
-}
-
-export async function waitFor(cond: () => boolean, what: string, tries = 1500): Promise<void> {
-  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const upf: WorkloadSpec = { podNamespace: "cnf", podName: "upf-0", podUid: "uid-upf-0", workloadClass: "upf", maxSlowdown: 0 };

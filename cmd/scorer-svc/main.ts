@@ -10,7 +10,7 @@ const clusterMode = cfg.kubeconfig !== "" || cfg.inCluster;
 const startWatch = clusterMode
   ? async (...args: Parameters<NonNullable<Parameters<typeof startScorerService>[0]["startWatch"]>>) => {
       const { startNodeStateWatch } = await import("../../lib/scorer/nodestate-watch.js");
-      return startNodeStateWatch({ kubeconfig: cfg.kubeconfig, inCluster: cfg.inCluster, store: args[0], onAccepted: args[1], metrics: args[2], log });
+      return startNodeStateWatch({ kubeconfig: cfg.kubeconfig, inCluster: cfg.inCluster, store: args[0], onAccepted: args[1], metrics: args[2], log, onClassified: cfg.patchRegime ? args[3] : undefined });
     }
   : undefined;
 const svc = await startScorerService({ ...cfg, log, defaultMetrics: true, startWatch });

@@ -23,6 +23,7 @@ export const SCORER_FLAGS = {
   onnxThreads: { name: "onnx-threads", type: "int", env: "OVERSEER_ONNX_THREADS", default: 0, help: "onnxruntime intra-op threads (0 = onnxruntime's choice)", validate: nonNegative } as FlagSpec<"int">,
   kubeconfig: { name: "kubeconfig", type: "string", env: "OVERSEER_KUBECONFIG", default: "", help: "watch NodeState custom resources of the cluster in this kubeconfig (cluster mode)" } as FlagSpec<"string">,
   inCluster: { name: "in-cluster", type: "bool", env: "OVERSEER_IN_CLUSTER", default: false, help: "watch NodeState custom resources with the pod's service account (cluster mode)" } as FlagSpec<"bool">,
+  patchRegime: { name: "patch-regime", type: "bool", env: "OVERSEER_PATCH_REGIME", default: true, help: "cluster mode: write a changed regime into the NodeState's status (regime, regimeModelVersion) with a merge patch" } as FlagSpec<"bool">,
   shutdownGrace: { name: "shutdown-grace", type: "duration", env: "OVERSEER_SHUTDOWN_GRACE", default: 5000, help: "how long in-flight requests may finish on SIGTERM", validate: nonNegative } as FlagSpec<"duration">,
 };
 

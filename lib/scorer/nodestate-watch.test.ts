@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
-import { nodeStateFromObject } from "./nodestate-watch.js";
+import { Regime } from "../../gen/overseer/v1/regime.js";
+import { nodeStateFromObject, regimePatch } from "./nodestate-watch.js";
 import { nodeState } from "./testing/node-states.js";
 
 const obj = (name: string, state: unknown) => ({ apiVersion: "overseer.io/v1alpha1", kind: "NodeState", metadata: { name }, spec: { nodeName: name }, status: { state } });
@@ -24,4 +25,13 @@ describe("nodeStateFromObject", () => {
     expect(c.ok).toBe(false);
     if (!c.ok) expect(c.reason).toMatch(reason);
   });
+});
+
+describe("regimePatch", () => {
+  it.each([
+    ["a first regime is written", "", Regime.REGIME_QUIET, { regime: "REGIME_QUIET", regimeModelVersion: "v1" }],
+    ["a changed regime is written", "REGIME_QUIET", Regime.REGIME_MIXED, { regime: "REGIME_MIXED", regimeModelVersion: "v1" }],
+    ["the regime the object already shows is not written again", "REGIME_MIXED", Regime.REGIME_MIXED, undefined],
+    ["an unclassified result is never written", "REGIME_QUIET", Regime.REGIME_UNSPECIFIED, undefined],
+  ])("%s", (_n, current, regime, expected) => expect(regimePatch(current, regime, "v1")).toEqual(expected));
 });

@@ -1,7 +1,8 @@
 // Cluster mode: the NodeState custom resources (overseer.io/v1alpha1, see deploy/crd-nodestate.yaml)
 // are the shared state; every scorer replica watches them with an informer (list + watch, re-listed
 // after errors) and feeds its store. `status.state` holds the NodeState in proto3 JSON.
-import { CustomObjectsApi, KubeConfig, makeInformer, type KubernetesObject } from "@kubernetes/client-node";
+import { CustomObjectsApi, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type KubernetesObject } from "@kubernetes/client-node";
+import { Regime, regimeToJSON } from "../../gen/overseer/v1/regime.js";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
 import { NODESTATE_GROUP, NODESTATE_PLURAL, NODESTATE_VERSION } from "../kube/nodestate-client.js";
@@ -10,7 +11,7 @@ import type { NodeStateStore, UpsertOutcome } from "./node-state-store.js";
 
 export interface NodeStateObject extends KubernetesObject {
   spec?: { nodeName?: string };
-  status?: { state?: unknown };
+  status?: { state?: unknown; regime?: string; regimeModelVersion?: string };
 }
 
 export type Converted = { ok: true; state: NodeState } | { ok: false; reason: string };
@@ -39,6 +40,15 @@ export interface WatchOptions {
   log: LogFn;
   /** Wait before re-listing after a watch error. */
   restartDelayMs?: number;
+  /** When given, a regime that differs from the object's status.regime is written back (merge patch on /status). */
+  onClassified?: (fn: (names: string[]) => void) => void;
+}
+
+/** The status fields scorer-svc owns, or undefined when the object already shows them. */
+export function regimePatch(current: string | undefined, regime: Regime, modelVersion: string): { regime: string; regimeModelVersion: string } | undefined {
+  if (regime === Regime.REGIME_UNSPECIFIED) return undefined;
+  const name = regimeToJSON(regime);
+  return current === name ? undefined : { regime: name, regimeModelVersion: modelVersion };
 }
 
 export async function startNodeStateWatch(o: WatchOptions): Promise<() => Promise<void>> {
@@ -49,7 +59,10 @@ export async function startNodeStateWatch(o: WatchOptions): Promise<() => Promis
   const path = `/apis/${NODESTATE_GROUP}/${NODESTATE_VERSION}/${NODESTATE_PLURAL}`;
   const informer = makeInformer<NodeStateObject>(kc, path, () => api.listClusterCustomObject({ group: NODESTATE_GROUP, version: NODESTATE_VERSION, plural: NODESTATE_PLURAL }) as never);
   const counters = Object.fromEntries((["accepted", "ignored", "rejected"] as const).map((k) => [k, o.metrics.ingested.labels("kubernetes", k)])) as Record<UpsertOutcome, { inc(): void }>;
+  // status.regime as the API server last showed it, per node.
+  const shownRegime = new Map<string, string>();
   const handle = (obj: NodeStateObject) => {
+    if (obj.metadata?.name) shownRegime.set(obj.metadata.name, obj.status?.regime ?? "");
     const c = nodeStateFromObject(obj);
     if (!c.ok) {
       counters.rejected.inc();
@@ -64,7 +77,33 @@ export async function startNodeStateWatch(o: WatchOptions): Promise<() => Promis
   informer.on("add", handle);
   informer.on("update", handle);
   informer.on("delete", (obj) => {
-    if (obj.metadata?.name) o.store.delete(obj.metadata.name);
+    if (obj.metadata?.name) {
+      o.store.delete(obj.metadata.name);
+      shownRegime.delete(obj.metadata.name);
+    }
+  });
+  let patchFailing = false;
+  o.onClassified?.((names) => {
+    for (const name of names) {
+      const rec = o.store.get(name);
+      if (!rec?.regime || rec.regimeStale || !shownRegime.has(name)) continue;
+      const body = regimePatch(shownRegime.get(name), rec.regime.regime, rec.regime.modelVersion);
+      if (!body) continue;
+      shownRegime.set(name, body.regime);
+      api
+        .patchClusterCustomObjectStatus({ group: NODESTATE_GROUP, version: NODESTATE_VERSION, plural: NODESTATE_PLURAL, name, body: { status: body } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch))
+        .then(
+          () => {
+            if (patchFailing) o.log("info", "NodeState regime patches succeed again", {});
+            patchFailing = false;
+          },
+          (e: unknown) => {
+            shownRegime.delete(name);
+            if (!patchFailing) o.log("warn", "cannot write the regime into NodeState status (needs patch on nodestates/status); scoring is unaffected", { node: name, error: String((e as Error)?.message ?? e).slice(0, 300) });
+            patchFailing = true;
+          },
+        );
+    }
   });
   let stopped = false;
   const restart = () => {

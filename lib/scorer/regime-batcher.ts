@@ -18,6 +18,8 @@ export interface RegimeBatcherOptions {
   maxBackoffMs?: number;
   onBatch?: (size: number) => void;
   onResult?: (ok: boolean, error?: string) => void;
+  /** Nodes whose regime was just cached. */
+  onClassified?: (names: string[]) => void;
   log?: LogFn;
 }
 
@@ -84,6 +86,7 @@ export class RegimeBatcher {
       const resp = await this.opts.classify(batch.map((b) => b.rec.state.features!));
       if (resp.assessments.length !== batch.length) throw new Error(`regime-svc answered ${resp.assessments.length} assessments for ${batch.length} vectors`);
       batch.forEach((b, i) => this.opts.store.setRegime(b.rec.name, b.sequence, b.startMs, resp.assessments[i]!));
+      this.opts.onClassified?.(batch.map((b) => b.rec.name));
       if (this.backoffMs > 0) this.opts.log?.("info", "regime-svc reachable again", {});
       this.backoffMs = 0;
       this.lastError = "";

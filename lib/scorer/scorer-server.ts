@@ -25,14 +25,19 @@ export interface RunningScorerService {
   stop(): Promise<void>;
 }
 
-export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster"> & {
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime"> & {
   log?: LogFn;
   defaultMetrics?: boolean;
   now?: () => number;
   /** Replaces the regime-svc client (tests). */
   classify?: ClassifyFn;
   /** Cluster mode: started after the store exists; returns a stop function. */
-  startWatch?: (store: NodeStateStore, onAccepted: () => void, metrics: ReturnType<typeof createScorerMetrics>) => Promise<() => Promise<void>>;
+  startWatch?: (
+    store: NodeStateStore,
+    onAccepted: () => void,
+    metrics: ReturnType<typeof createScorerMetrics>,
+    onClassified: (fn: (names: string[]) => void) => void,
+  ) => Promise<() => Promise<void>>;
 };
 
 export async function startScorerService(cfg: ScorerServerOptions): Promise<RunningScorerService> {
@@ -49,6 +54,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const params = { freshnessMs: cfg.freshness, worstSlowdown: cfg.worstSlowdown };
   const metrics = createScorerMetrics(registry, store, recent, () => params.freshnessMs);
 
+  const classifiedListeners: ((names: string[]) => void)[] = [];
   const regimeClient = !cfg.classify && cfg.regimeAddress ? createRegimeClassifier(cfg.regimeAddress, cfg.regimeTimeout) : undefined;
   const classify: ClassifyFn | undefined = cfg.classify ?? regimeClient?.classify;
   const batcher = new RegimeBatcher({
@@ -62,6 +68,9 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
       if (!ok) metrics.regimeFailures.inc();
     },
     log: cfg.log,
+    onClassified: (names) => {
+      for (const l of classifiedListeners) l(names);
+    },
   });
   const onAccepted = classify ? () => batcher.notify() : () => undefined;
 
@@ -86,7 +95,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   setServing = (on) => grpcServer.setServing(SCORER_SERVICE_NAME, on);
   await holder.start();
   if (holder.current()) setServing(true);
-  const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics) : undefined;
+  const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics, (fn) => classifiedListeners.push(fn)) : undefined;
   const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });
   return {
     grpcPort: grpcServer.port,
