@@ -11,6 +11,7 @@ DURATION ?= 60s
 NODES ?= 8
 SEED ?= 1
 RUN_FLAGS ?=
+CORPUS_DIR ?= .cache/corpus/default
 
 .PHONY: all deps pydeps tools build gen lint check-gen breaking test run e2e bench corpus bundle clean
 
@@ -49,8 +50,19 @@ build: deps
 test: build pydeps tools
 	bash scripts/test-all.sh
 
+# make run DURATION=10s NODES=4 SEED=7; KEEP=1 keeps the stack up until Ctrl-C; OBS=1 also starts
+# Prometheus and Jaeger (make tools installs them).
 run: build
-	node dist/cmd/overseer-local/main.js --duration $(DURATION) --nodes $(NODES) --seed $(SEED) $(RUN_FLAGS)
+	node dist/cmd/overseer-local/main.js --duration $(DURATION) --nodes $(NODES) --seed $(SEED) \
+	  $(if $(KEEP),--keep-running) $(if $(OBS),--with-observability) $(RUN_FLAGS)
+
+# The default synthetic corpus (seed 1) and the default model bundle trained on it.
+corpus: build
+	rm -rf $(CORPUS_DIR)
+	node dist/cmd/corpus/main.js --out $(CORPUS_DIR) --seed 1
+
+bundle: corpus pydeps
+	SOURCE_DATE_EPOCH=1767225600 training/.venv/bin/python -m overseer_training.pipeline --corpus $(CORPUS_DIR) --out models/default --seed 1
 
 E2E_JSON ?= reports/e2e.json
 e2e: build

@@ -1,6 +1,7 @@
 // The agent with real perf as an unprivileged user (perf_event_paranoid forbids system-wide
-// counting): perf can count nothing, so the agent must still publish NodeStates with every feature
-// absent and the reasons, never crash or loop on perf. Needs root (to switch to `nobody` with su).
+// counting): perf can count nothing, so the agent must still publish NodeStates with every PMU
+// feature absent and the reasons, never crash or loop on perf. CPU utilisation still comes from
+// /proc/stat, which needs no PMU permission. Needs root (to switch to `nobody` with su).
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FeatureState } from "../gen/overseer/v1/features.js";
 import { NodeState } from "../gen/overseer/v1/node_state.js";
+import { featureIndex } from "../lib/features/catalog.js";
 import { AGENT_MAIN, REPO, requireBuilt } from "./agent-helpers.js";
 
 function canRun(): boolean {
@@ -23,7 +25,7 @@ function canRun(): boolean {
 }
 
 describe.skipIf(!canRun())("agent --source perf as an unprivileged user", () => {
-  it("publishes states with every feature absent when perf may count nothing", () => {
+  it("publishes states with every PMU feature absent when perf may count nothing", () => {
     requireBuilt();
     const dir = mkdtempSync(join(tmpdir(), "agent-nobody-"));
     chmodSync(dir, 0o777);
@@ -39,8 +41,10 @@ describe.skipIf(!canRun())("agent --source perf as an unprivileged user", () => 
     const states = readFileSync(out, "utf8").trim().split("\n").map((l) => NodeState.fromJSON(JSON.parse(l)));
     expect(states.length).toBeGreaterThanOrEqual(2);
     const s = states[0]!;
-    expect(s.features!.states.every((st) => st !== FeatureState.FEATURE_STATE_PRESENT)).toBe(true);
-    expect(s.pmu!.availableEvents).toEqual([]);
+    const cpu = featureIndex("cpu_utilization_fraction");
+    expect(s.features!.states.filter((st, i) => i !== cpu && st === FeatureState.FEATURE_STATE_PRESENT)).toEqual([]);
+    expect(s.features!.states[cpu]).toBe(FeatureState.FEATURE_STATE_PRESENT);
+    expect(s.pmu!.availableEvents).toEqual(["procfs.cpu_busy_ms"]);
     expect(s.pmu!.missingEvents.find((m) => m.event === "cpu-clock")?.reason).toBe(FeatureState.FEATURE_STATE_ABSENT_EVENT_NOT_SUPPORTED);
   }, 90_000);
 });
