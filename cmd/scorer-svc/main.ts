@@ -1,6 +1,7 @@
 // scorer-svc: newest NodeState per node, interference model, scores for the extender.
 import { loadConfigOrExit } from "../../lib/config/flags.js";
 import { jsonLog } from "../../lib/bundle/json-log.js";
+import { stopOnSignals } from "../../lib/bundle/stop-on-signals.js";
 import { SCORER_FLAGS } from "../../lib/scorer/config.js";
 import { startScorerService } from "../../lib/scorer/scorer-server.js";
 
@@ -16,18 +17,4 @@ const startWatch = clusterMode
 const svc = await startScorerService({ ...cfg, log, defaultMetrics: true, startWatch });
 log("info", "listening", { grpc: svc.grpcPort, metrics: svc.metricsPort, bundleDir: cfg.bundleDir, model: svc.holder.current()?.manifest.version ?? null, regime: cfg.regimeAddress, clusterMode });
 
-let stopping = false;
-for (const sig of ["SIGTERM", "SIGINT"] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    log("info", "shutting down", { signal: sig });
-    svc.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log("error", "shutdown failed", { error: String(e) });
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(() => svc.stop(), log);
