@@ -59,9 +59,13 @@ describe("loadBundle", () => {
       return y;
     };
     const a = await inline.predict(make(), 3);
-    const b = await worker.predict(make(), 3);
+    const reused = make();
+    const b = await worker.predict(reused, 3);
     expect([...b.slowdown]).toEqual([...a.slowdown]);
     expect([...b.upper]).toEqual([...a.upper]);
+    // the caller's input stays usable: a second run on the same array answers the same
+    expect(reused.length).toBe(D * 3);
+    expect([...(await worker.predict(reused, 3)).slowdown]).toEqual([...a.slowdown]);
     const F = FEATURE_NAMES.length;
     expect([...(await worker.classify(new Float32Array(2 * F), 1))]).toEqual([...(await inline.classify(new Float32Array(2 * F), 1))]);
     await Promise.all([inline.release(), worker.release()]);

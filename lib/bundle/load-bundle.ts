@@ -40,7 +40,7 @@ export interface ModelBundle {
   profileCount: number;
   /** 2F + P + R: interference input width. */
   interferenceWidth: number;
-  /** `rows` x 2F input -> rows x R probabilities. With the worker runner the input buffer is transferred (detached). */
+  /** `rows` x 2F input -> rows x R probabilities. The caller keeps its input array (the worker gets a copy). */
   classify(input: Float32Array, rows: number): Promise<Float32Array>;
   /** `rows` x (2F+P+R) input -> slowdown and upper bound per row. */
   predict(input: Float32Array, rows: number): Promise<InterferenceOutput>;

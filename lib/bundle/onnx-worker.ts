@@ -81,7 +81,12 @@ export class OnnxWorker {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
+      try {
+        this.worker.postMessage({ ...msg, id }, transfer);
+      } catch (e) {
+        this.pending.delete(id);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 
@@ -90,10 +95,14 @@ export class OnnxWorker {
     return this.call({ type: "load", name, bytes, options });
   }
 
-  /** Runs a float32 input; its buffer is transferred to the worker (the caller's array is detached). */
+  /**
+   * Runs a float32 input. A copy of it is transferred to the worker, so the caller's array stays
+   * usable (callers reuse input buffers; a detached one made a later run fail). The copy costs
+   * far less than the inference it feeds.
+   */
   async run(name: string, input: string, data: Float32Array, dims: number[], fetches: string[]): Promise<Record<string, WorkerTensor>> {
-    const exact = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-    const r = await this.call<{ result: Record<string, WorkerTensor> }>({ type: "run", name, input, data: exact, dims, fetches }, [exact.buffer as ArrayBuffer]);
+    const copy = data.slice();
+    const r = await this.call<{ result: Record<string, WorkerTensor> }>({ type: "run", name, input, data: copy, dims, fetches }, [copy.buffer as ArrayBuffer]);
     return r.result;
   }
 
