@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the external tools the integration tests and the local stack use, each only when missing:
-#   prometheus + promtool (Debian), grpcurl and Jaeger v2 (go install into .tools/bin).
-# Usage: scripts/install-tools.sh [prometheus] [grpcurl] [jaeger]   (no argument: all of them)
+#   perf (Debian linux-perf), prometheus + promtool (Debian), grpcurl (go install) and Jaeger v2
+#   (built from its Go module) into .tools/bin.
+# Usage: scripts/install-tools.sh [perf] [prometheus] [grpcurl] [jaeger]   (no argument: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS_BIN="$PWD/.tools/bin"
@@ -20,6 +21,11 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+if is_wanted perf && ! command -v perf >/dev/null; then
+  echo "install-tools: installing perf (Debian linux-perf)"
+  apt_install linux-perf
+fi
 
 if is_wanted prometheus; then
   if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
