@@ -264,6 +264,21 @@ def load_corpus(path: str | Path) -> Corpus:
                   profiles, corpus_hash(p))
 
 
+def load_labels(path: str | Path, c: Corpus) -> tuple[np.ndarray, dict]:
+    """Regime labels written by overseer_training.labelling for this corpus: (label indices, the file's JSON).
+
+    Refuses labels made from another corpus (hash differs) or of the wrong length.
+    """
+    with open(path) as fh:
+        lab = json.load(fh)
+    if lab.get("corpus_hash") != c.corpus_hash:
+        raise CorpusError(f"{path} was made from another corpus (hash differs)")
+    labels = np.array([REGIME_NAMES.index(r) for r in lab["labels"]])
+    if len(labels) != len(c.node_names):
+        raise CorpusError(f"{path} does not match the corpus ({len(labels)} labels, {len(c.node_names)} node states)")
+    return labels, lab
+
+
 def summarize(c: Corpus) -> dict:
     classes, counts = np.unique(c.perf_class.astype(str), return_counts=True)
     return {

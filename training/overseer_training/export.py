@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from .dataset import Corpus, CorpusError, load_corpus
+from .dataset import Corpus, CorpusError, load_corpus, load_labels
 from .interference import InterferenceModel, corpus_rows, interference_to_onnx, train_interference
 from .onnx_util import finalize
 from .progress import progress
@@ -124,13 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     limit_threads()
     try:
         c = load_corpus(a.corpus)
-        with open(a.labels) as fh:
-            lab = json.load(fh)
+        labels, lab = load_labels(a.labels, c)
         with open(a.metrics) as fh:
             metrics = json.load(fh)
-        labels = np.array([REGIME_NAMES.index(r) for r in lab["labels"]])
-        if len(labels) != len(c.node_names):
-            raise CorpusError(f"{a.labels} does not match the corpus")
     except (CorpusError, OSError, KeyError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

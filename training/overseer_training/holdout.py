@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .dataset import Corpus, CorpusError, load_corpus
+from .dataset import Corpus, CorpusError, load_corpus, load_labels
 from .interference import TARGET_COVERAGE, InterferenceModel, corpus_rows, train_interference
 from .progress import progress
 from .regime_model import out_of_fold_proba, regime_input
@@ -151,10 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_threads()
     try:
         c = load_corpus(a.corpus)
-        with open(a.labels) as fh:
-            labels = np.array([REGIME_NAMES.index(r) for r in json.load(fh)["labels"]])
-        if len(labels) != len(c.node_names):
-            raise CorpusError(f"{a.labels} does not match the corpus")
+        labels, _ = load_labels(a.labels, c)
         check_holdout_possible(c)
         proba = out_of_fold_proba(regime_input(c.values, c.presence), labels, c.node_names, a.seed)
         metrics = leave_one_workload_out(c, labels, proba, a.seed)

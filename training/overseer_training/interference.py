@@ -15,7 +15,6 @@ CLI: python -m overseer_training.interference --corpus DIR --labels labels.json 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 
@@ -26,11 +25,11 @@ from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import HistGradientBoostingRegressor
 
-from .dataset import Corpus, CorpusError, load_corpus
+from .dataset import Corpus, CorpusError, load_corpus, load_labels
 from .onnx_util import TARGET_OPSET, finalize
 from .progress import progress
 from .regime_model import out_of_fold_proba, regime_input
-from .schema import FEATURE_COUNT, PROFILE_COUNT, REGIME_COUNT, REGIME_NAMES
+from .schema import FEATURE_COUNT, PROFILE_COUNT, REGIME_COUNT
 from .threads import limit_threads
 
 INPUT_WIDTH = 2 * FEATURE_COUNT + PROFILE_COUNT + REGIME_COUNT
@@ -154,10 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_threads()
     try:
         c = load_corpus(a.corpus)
-        with open(a.labels) as fh:
-            labels = np.array([REGIME_NAMES.index(r) for r in json.load(fh)["labels"]])
-        if len(labels) != len(c.node_names):
-            raise CorpusError(f"{a.labels} does not match the corpus")
+        labels, _ = load_labels(a.labels, c)
     except (CorpusError, OSError, KeyError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -10,7 +10,6 @@ CLI: python -m overseer_training.regime_model --corpus DIR --labels labels.json 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 
@@ -22,9 +21,9 @@ from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GroupKFold, KFold
 
-from .dataset import CorpusError, load_corpus
+from .dataset import CorpusError, load_corpus, load_labels
 from .onnx_util import TARGET_OPSET, finalize
-from .schema import FEATURE_COUNT, REGIME_COUNT, REGIME_NAMES
+from .schema import FEATURE_COUNT, REGIME_COUNT
 
 N_TREES = 40
 MAX_DEPTH = 10
@@ -106,11 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         c = load_corpus(a.corpus)
-        with open(a.labels) as fh:
-            lab = json.load(fh)
-        if lab.get("corpus_hash") != c.corpus_hash:
-            raise CorpusError(f"{a.labels} was made from another corpus (hash differs)")
-        labels = np.array([REGIME_NAMES.index(r) for r in lab["labels"]])
+        labels, _ = load_labels(a.labels, c)
     except (CorpusError, OSError, KeyError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

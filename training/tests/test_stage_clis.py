@@ -21,12 +21,20 @@ def test_stages_chain_over_paths(corpus_dir, tmp_path, capsys):
     assert (tmp_path / "r.onnx").stat().st_size > 0 and (tmp_path / "i.onnx").stat().st_size > 0
 
 
-def test_labels_from_another_corpus_are_refused(corpus_dir, unseen_corpus_dir, tmp_path, capsys):
-    labels = tmp_path / "labels.json"
+def test_labels_from_another_corpus_are_refused_by_every_stage(corpus_dir, unseen_corpus_dir, tmp_path, capsys):
+    labels, metrics = tmp_path / "labels.json", tmp_path / "metrics.json"
     assert labelling.main(["--corpus", str(unseen_corpus_dir), "--out", str(labels)]) == 0
-    assert regime_model.main(["--corpus", str(corpus_dir), "--labels", str(labels),
-                              "--out", str(tmp_path / "r.onnx")]) == 2
-    assert "another corpus" in capsys.readouterr().err
+    metrics.write_text("{}")
+    common = ["--corpus", str(corpus_dir), "--labels", str(labels)]
+    runs = [
+        (regime_model, [*common, "--out", str(tmp_path / "r.onnx")]),
+        (interference, [*common, "--out", str(tmp_path / "i.onnx")]),
+        (holdout, [*common, "--out", str(tmp_path / "m.json")]),
+        (export, [*common, "--metrics", str(metrics), "--out", str(tmp_path / "bundle")]),
+    ]
+    for stage, argv in runs:
+        assert stage.main(argv) == 2, stage.__name__
+        assert "another corpus" in capsys.readouterr().err, stage.__name__
 
 
 def test_missing_corpus_directory_exit_2(tmp_path, capsys):
