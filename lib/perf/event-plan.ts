@@ -2,8 +2,9 @@
 //
 // For every feature the formulas are tried in catalog order and the first whose events are all
 // supported is selected (e.g. TMA from the general-counter TOPDOWN.* events when the perf-metrics
-// `slots`/`topdown-*` events are missing). `cpu-clock` is always counted when perf can, so CPU
-// utilisation can be derived on machines without a hardware PMU. An empty plan (perf can count
+// `slots`/`topdown-*` events are missing). `cpu-clock` is always counted when perf can, as proof
+// that perf counts at all (system-wide it is N CPUs x window, so it is no utilisation signal; the
+// utilisation fallback reads /proc/stat in the perf source). An empty plan (perf can count
 // nothing, e.g. perf_event_paranoid forbids system-wide counting) has eventArg "". Topdown events are grouped with `slots` as leader.
 import { FeatureState } from "../../gen/overseer/v1/features.js";
 import type { MissingEvent } from "../../gen/overseer/v1/node_state.js";
