@@ -16,6 +16,9 @@ export const PROFILE_FEATURE_NAMES = [
   "tma_retiring_fraction",
   "tma_backend_bound_fraction",
   "tma_memory_bound_fraction",
+  "l2_misses_per_kilo_instr",
+  "l3_bound_stall_fraction",
+  "dram_bound_stall_fraction",
 ] as const;
 export type ProfileFeatureName = (typeof PROFILE_FEATURE_NAMES)[number];
 
@@ -30,6 +33,9 @@ export const PROFILE_FIELD: Record<ProfileFeatureName, keyof SoloProfile> = {
   tma_retiring_fraction: "tmaRetiringFraction",
   tma_backend_bound_fraction: "tmaBackendBoundFraction",
   tma_memory_bound_fraction: "tmaMemoryBoundFraction",
+  l2_misses_per_kilo_instr: "l2MissesPerKiloInstr",
+  l3_bound_stall_fraction: "l3BoundStallFraction",
+  dram_bound_stall_fraction: "dramBoundStallFraction",
 };
 
 export interface WorkloadProfile {
@@ -91,6 +97,7 @@ export function soloProfileFrom(values: Json, names: readonly ProfileFeatureName
   const p: SoloProfile = {
     cores: 0, instructionsPerSec: 0, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0,
     llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0,
+    l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0,
   };
   for (const n of names) {
     // The snake_case name from profile_feature_names, or the SoloProfile field name (camelCase).

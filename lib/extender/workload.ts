@@ -35,8 +35,11 @@ const PROFILE_FIELDS: readonly ProfileField[] = [
   "tmaRetiringFraction",
   "tmaBackendBoundFraction",
   "tmaMemoryBoundFraction",
+  "l2MissesPerKiloInstr",
+  "l3BoundStallFraction",
+  "dramBoundStallFraction",
 ];
-const FRACTION_FIELDS = new Set<ProfileField>(["tmaRetiringFraction", "tmaBackendBoundFraction", "tmaMemoryBoundFraction"]);
+const FRACTION_FIELDS = new Set<ProfileField>(["tmaRetiringFraction", "tmaBackendBoundFraction", "tmaMemoryBoundFraction", "l3BoundStallFraction", "dramBoundStallFraction"]);
 
 /** Parses overseer.io/max-slowdown: a factor >= 1 such as "1.25". */
 export function parseMaxSlowdown(text: string): number {
@@ -72,6 +75,9 @@ export function parseSoloProfile(text: string): SoloProfile {
     tmaRetiringFraction: 0,
     tmaBackendBoundFraction: 0,
     tmaMemoryBoundFraction: 0,
+    l2MissesPerKiloInstr: 0,
+    l3BoundStallFraction: 0,
+    dramBoundStallFraction: 0,
   };
   const known = new Set<string>(PROFILE_FIELDS);
   let count = 0;

@@ -18,6 +18,9 @@ export function soloProfile(spec: NodeSpec, w: Workload, cores = w.cores): SoloP
     tmaRetiringFraction: sh[0]!,
     tmaBackendBoundFraction: sh[3]!,
     tmaMemoryBoundFraction: sh[4]!,
+    l2MissesPerKiloInstr: w.l2MissesPerKiloInstr,
+    l3BoundStallFraction: s.llcStallNsPerInstr[1]! / (s.coreNsPerInstr[1]! + s.llcStallNsPerInstr[1]! + s.dramStallNsPerInstr[1]!),
+    dramBoundStallFraction: s.dramStallNsPerInstr[1]! / (s.coreNsPerInstr[1]! + s.llcStallNsPerInstr[1]! + s.dramStallNsPerInstr[1]!),
   };
 }
 

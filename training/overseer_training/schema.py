@@ -48,6 +48,9 @@ PROFILE_FEATURE_NAMES: tuple[str, ...] = (
     "tma_retiring_fraction",
     "tma_backend_bound_fraction",
     "tma_memory_bound_fraction",
+    "l2_misses_per_kilo_instr",
+    "l3_bound_stall_fraction",
+    "dram_bound_stall_fraction",
 )
 PROFILE_COUNT = len(PROFILE_FEATURE_NAMES)
 

@@ -120,6 +120,12 @@ export interface SoloProfile {
   tmaRetiringFraction: number;
   tmaBackendBoundFraction: number;
   tmaMemoryBoundFraction: number;
+  /** Accesses that miss L2 and reach the LLC, per 1000 instructions (how hard it leans on the LLC). */
+  l2MissesPerKiloInstr: number;
+  /** Share of cycles stalled on LLC hits (the part an LLC-share loss turns into DRAM stalls). */
+  l3BoundStallFraction: number;
+  /** Share of cycles stalled on DRAM (the part a higher loaded DRAM latency stretches). */
+  dramBoundStallFraction: number;
 }
 
 /** WorkloadSpec is the pod being placed. */
@@ -421,6 +427,9 @@ function createBaseSoloProfile(): SoloProfile {
     tmaRetiringFraction: 0,
     tmaBackendBoundFraction: 0,
     tmaMemoryBoundFraction: 0,
+    l2MissesPerKiloInstr: 0,
+    l3BoundStallFraction: 0,
+    dramBoundStallFraction: 0,
   };
 }
 
@@ -452,6 +461,15 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     }
     if (message.tmaMemoryBoundFraction !== 0) {
       writer.uint32(73).double(message.tmaMemoryBoundFraction);
+    }
+    if (message.l2MissesPerKiloInstr !== 0) {
+      writer.uint32(81).double(message.l2MissesPerKiloInstr);
+    }
+    if (message.l3BoundStallFraction !== 0) {
+      writer.uint32(89).double(message.l3BoundStallFraction);
+    }
+    if (message.dramBoundStallFraction !== 0) {
+      writer.uint32(97).double(message.dramBoundStallFraction);
     }
     return writer;
   },
@@ -541,6 +559,30 @@ export const SoloProfile: MessageFns<SoloProfile> = {
             message.tmaMemoryBoundFraction = reader.double();
             continue;
           }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.l2MissesPerKiloInstr = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.l3BoundStallFraction = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.dramBoundStallFraction = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -596,6 +638,21 @@ export const SoloProfile: MessageFns<SoloProfile> = {
         : isSet(object.tma_memory_bound_fraction)
         ? globalThis.Number(object.tma_memory_bound_fraction)
         : 0,
+      l2MissesPerKiloInstr: isSet(object.l2MissesPerKiloInstr)
+        ? globalThis.Number(object.l2MissesPerKiloInstr)
+        : isSet(object.l2_misses_per_kilo_instr)
+        ? globalThis.Number(object.l2_misses_per_kilo_instr)
+        : 0,
+      l3BoundStallFraction: isSet(object.l3BoundStallFraction)
+        ? globalThis.Number(object.l3BoundStallFraction)
+        : isSet(object.l3_bound_stall_fraction)
+        ? globalThis.Number(object.l3_bound_stall_fraction)
+        : 0,
+      dramBoundStallFraction: isSet(object.dramBoundStallFraction)
+        ? globalThis.Number(object.dramBoundStallFraction)
+        : isSet(object.dram_bound_stall_fraction)
+        ? globalThis.Number(object.dram_bound_stall_fraction)
+        : 0,
     };
   },
 
@@ -628,6 +685,15 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     if (message.tmaMemoryBoundFraction !== 0) {
       obj.tmaMemoryBoundFraction = floatToJson(message.tmaMemoryBoundFraction);
     }
+    if (message.l2MissesPerKiloInstr !== 0) {
+      obj.l2MissesPerKiloInstr = floatToJson(message.l2MissesPerKiloInstr);
+    }
+    if (message.l3BoundStallFraction !== 0) {
+      obj.l3BoundStallFraction = floatToJson(message.l3BoundStallFraction);
+    }
+    if (message.dramBoundStallFraction !== 0) {
+      obj.dramBoundStallFraction = floatToJson(message.dramBoundStallFraction);
+    }
     return obj;
   },
 
@@ -645,6 +711,9 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     message.tmaRetiringFraction = object.tmaRetiringFraction ?? 0;
     message.tmaBackendBoundFraction = object.tmaBackendBoundFraction ?? 0;
     message.tmaMemoryBoundFraction = object.tmaMemoryBoundFraction ?? 0;
+    message.l2MissesPerKiloInstr = object.l2MissesPerKiloInstr ?? 0;
+    message.l3BoundStallFraction = object.l3BoundStallFraction ?? 0;
+    message.dramBoundStallFraction = object.dramBoundStallFraction ?? 0;
     return message;
   },
 };
@@ -2820,6 +2889,42 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "tmaMemoryBoundFraction",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "l2_misses_per_kilo_instr",
+        "number": 10,
+        "label": 1,
+        "type": 1,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "l2MissesPerKiloInstr",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "l3_bound_stall_fraction",
+        "number": 11,
+        "label": 1,
+        "type": 1,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "l3BoundStallFraction",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "dram_bound_stall_fraction",
+        "number": 12,
+        "label": 1,
+        "type": 1,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "dramBoundStallFraction",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -3687,7 +3792,7 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2],
-        "span": [40, 0, 53, 1],
+        "span": [40, 0, 59, 1],
         "leadingComments": " SoloProfile is a workload's behaviour when it runs alone on a quiet node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -3710,128 +3815,148 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 2, 2, 9],
+        "span": [54, 2, 39],
+        "leadingComments":
+          " Accesses that miss L2 and reach the LLC, per 1000 instructions (how hard it leans on the LLC).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 2, 2, 10],
+        "span": [56, 2, 38],
+        "leadingComments":
+          " Share of cycles stalled on LLC hits (the part an LLC-share loss turns into DRAM stalls).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 2, 2, 11],
+        "span": [58, 2, 40],
+        "leadingComments": " Share of cycles stalled on DRAM (the part a higher loaded DRAM latency stretches).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 3],
-        "span": [56, 0, 66, 1],
+        "span": [62, 0, 72, 1],
         "leadingComments": " WorkloadSpec is the pod being placed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 3],
-        "span": [61, 2, 28],
+        "span": [67, 2, 28],
         "leadingComments": " Catalog class (annotation overseer.io/workload-class); empty means unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 4],
-        "span": [63, 2, 31],
+        "span": [69, 2, 31],
         "leadingComments": " A profile carried by the pod itself overrides the bundle's.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 5],
-        "span": [65, 2, 26],
+        "span": [71, 2, 26],
         "leadingComments": " Largest acceptable slowdown factor (e.g. 1.2); 0 means no limit.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0],
-        "span": [69, 0, 81, 1],
+        "span": [75, 0, 87, 1],
         "leadingComments": " ScoreBasis says what a score rests on.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 1],
-        "span": [72, 2, 24],
+        "span": [78, 2, 24],
         "leadingComments": " The interference model's conservative bound on fresh state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 2],
-        "span": [74, 2, 35],
+        "span": [80, 2, 35],
         "leadingComments": " The node's state is older than the freshness bound: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 3],
-        "span": [76, 2, 42],
+        "span": [82, 2, 42],
         "leadingComments": " No state was ever received for the node: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 4],
-        "span": [78, 2, 45],
+        "span": [84, 2, 45],
         "leadingComments": " Features the model needs are absent: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 5],
-        "span": [80, 2, 41],
+        "span": [86, 2, 41],
         "leadingComments": " The model failed or returned a non-finite value: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [86, 2, 18],
+        "span": [92, 2, 18],
         "leadingComments": " 0..10, 10 best (kube-scheduler's MaxExtenderPriority).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 2],
-        "span": [88, 2, 32],
+        "span": [94, 2, 32],
         "leadingComments": " Predicted slowdown factor (solo throughput / throughput here, >= 1).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 3],
-        "span": [90, 2, 34],
+        "span": [96, 2, 34],
         "leadingComments": " Conservative upper bound of the slowdown factor.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6, 2, 0],
-        "span": [102, 2, 32],
+        "span": [108, 2, 32],
         "leadingComments": " One score per requested node, in request order.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 1],
-        "span": [129, 2, 29],
+        "span": [135, 2, 29],
         "leadingComments": " Node features used (empty for an unknown node).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 2],
-        "span": [131, 2, 41],
+        "span": [137, 2, 41],
         "leadingComments": " Age of the node's state at scoring time.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 4],
-        "span": [134, 2, 26],
+        "span": [140, 2, 26],
         "leadingComments": " The profile the prediction used.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 5],
-        "span": [136, 2, 28],
+        "span": [142, 2, 28],
         "leadingComments": ' Where the profile came from: "pod", "bundle" or "default".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 6],
-        "span": [138, 2, 31],
+        "span": [144, 2, 31],
         "leadingComments": " Recent placements charged on top of the measured state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 7],
-        "span": [140, 2, 21],
+        "span": [146, 2, 21],
         "leadingComments": " Human-readable summary.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 0],
-        "span": [158, 2, 22],
+        "span": [164, 2, 22],
         "leadingComments": " Only nodes whose state is fresh.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],

@@ -29,15 +29,15 @@ export interface TestBundleOptions {
 export const TEST_PROFILES: Record<string, { isCnf: boolean; profile: Record<string, number> }> = {
   upf: {
     isCnf: true,
-    profile: { cores: 4, instructions_per_sec: 8e9, llc_working_set_bytes: 24e6, mem_read_bytes_per_sec: 6e9, mem_write_bytes_per_sec: 3e9, llc_misses_per_kilo_instr: 4, tma_retiring_fraction: 0.45, tma_backend_bound_fraction: 0.35, tma_memory_bound_fraction: 0.25 },
+    profile: { cores: 4, instructions_per_sec: 8e9, llc_working_set_bytes: 24e6, mem_read_bytes_per_sec: 6e9, mem_write_bytes_per_sec: 3e9, llc_misses_per_kilo_instr: 4, tma_retiring_fraction: 0.45, tma_backend_bound_fraction: 0.35, tma_memory_bound_fraction: 0.25, l2_misses_per_kilo_instr: 9, l3_bound_stall_fraction: 0.12, dram_bound_stall_fraction: 0.1 },
   },
   firewall: {
     isCnf: true,
-    profile: { cores: 2, instructions_per_sec: 5e9, llc_working_set_bytes: 8e6, mem_read_bytes_per_sec: 1.5e9, mem_write_bytes_per_sec: 0.5e9, llc_misses_per_kilo_instr: 1.2, tma_retiring_fraction: 0.6, tma_backend_bound_fraction: 0.2, tma_memory_bound_fraction: 0.1 },
+    profile: { cores: 2, instructions_per_sec: 5e9, llc_working_set_bytes: 8e6, mem_read_bytes_per_sec: 1.5e9, mem_write_bytes_per_sec: 0.5e9, llc_misses_per_kilo_instr: 1.2, tma_retiring_fraction: 0.6, tma_backend_bound_fraction: 0.2, tma_memory_bound_fraction: 0.1, l2_misses_per_kilo_instr: 3, l3_bound_stall_fraction: 0.05, dram_bound_stall_fraction: 0.04 },
   },
   "stream-noisy": {
     isCnf: false,
-    profile: { cores: 8, instructions_per_sec: 6e9, llc_working_set_bytes: 400e6, mem_read_bytes_per_sec: 60e9, mem_write_bytes_per_sec: 30e9, llc_misses_per_kilo_instr: 40, tma_retiring_fraction: 0.15, tma_backend_bound_fraction: 0.75, tma_memory_bound_fraction: 0.65 },
+    profile: { cores: 8, instructions_per_sec: 6e9, llc_working_set_bytes: 400e6, mem_read_bytes_per_sec: 60e9, mem_write_bytes_per_sec: 30e9, llc_misses_per_kilo_instr: 40, tma_retiring_fraction: 0.15, tma_backend_bound_fraction: 0.75, tma_memory_bound_fraction: 0.65, l2_misses_per_kilo_instr: 45, l3_bound_stall_fraction: 0.1, dram_bound_stall_fraction: 0.5 },
   },
 };
 
