@@ -13,7 +13,8 @@ import type { WorkloadCatalog } from "./catalog.js";
 import { validateMix, type CorpusConfig } from "./corpus-config.js";
 import { createSimNode, probeSlowdown, simulateInterval } from "./node.js";
 import { SPR_8480_2S } from "./node-spec.js";
-import { soloProfiles } from "./profile.js";
+import { soloProfile, soloProfiles } from "./profile.js";
+import { probeSuite } from "./probe-suite.js";
 import { SIM_REGIMES } from "./regime.js";
 import { createRng, seedFrom } from "./rng.js";
 import { NodeScenario } from "./scenario.js";
@@ -84,6 +85,8 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
   const nodeVariants: string[] = [];
   const agentStartedAt = new Date(CORPUS_EPOCH_MS);
   const w = cfg.intervalSec;
+  const probes = probeSuite(cfg.probeSuite ?? 0, cfg.seed);
+  const perWindow = Math.min(cfg.probesPerWindow ?? 0, probes.length);
   for (let ni = 0; ni < cfg.nodes; ni++) {
     const nodeName = nodeNameOf(ni, cfg.nodes);
     const variant = cfg.variants[ni % cfg.variants.length]!;
@@ -104,6 +107,8 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
       createRng(seedFrom(cfg.seed, nodeName, "scenario")),
     );
     const sample = createRng(seedFrom(cfg.seed, nodeName, "probe-sample"));
+    const suiteSample = createRng(seedFrom(cfg.seed, nodeName, "probe-suite-sample"));
+    const order = probes.map((_, i) => i);
     const agentId = `overseer-sim/${nodeName}`;
     let residentsJson: ResidentWorkload[] = [];
     let residentsDirty = true;
@@ -167,6 +172,16 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
         const p = probeSlowdown(node, residents, c);
         perf.line(JSON.stringify({ nodeName, sequence: seq, workloadClass: c.class, slowdown: p.slowdown, throughputSolo: p.throughputSolo, throughput: p.throughput }));
       }
+      // Calibration probes: a seeded partial shuffle picks `perWindow` distinct probes of the suite.
+      for (let k = 0; k < perWindow; k++) {
+        const j = k + Math.floor(suiteSample.next() * (order.length - k));
+        const t = order[k]!;
+        order[k] = order[j]!;
+        order[j] = t;
+        const c = probes[order[k]!]!;
+        const p = probeSlowdown(node, residents, c);
+        perf.line(JSON.stringify({ nodeName, sequence: seq, workloadClass: c.class, slowdown: p.slowdown, throughputSolo: p.throughputSolo, throughput: p.throughput }));
+      }
     }
   }
   const files: Record<string, { sha256: string; bytes: number; lines?: number }> = {
@@ -174,8 +189,9 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
     "ground_truth.jsonl": truth.close(),
     "performance.jsonl": perf.close(),
   };
-  const solo: Record<string, { isCnf: boolean; profile: unknown }> = {};
+  const solo: Record<string, { isCnf: boolean; isProbe?: boolean; profile: unknown }> = {};
   for (const [cls, e] of Object.entries(soloProfiles(spec, catalog))) solo[cls] = { isCnf: e.isCnf, profile: SoloProfile.toJSON(e.profile) };
+  for (const p of probes) solo[p.class] = { isCnf: false, isProbe: true, profile: SoloProfile.toJSON(soloProfile(spec, p)) };
   files["solo_profiles.json"] = writeJson(join(cfg.outDir, "solo_profiles.json"), solo);
   const manifest = {
     format: "overseer-corpus",
@@ -191,6 +207,7 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
     regimes: SIM_REGIMES.map(regimeToJSON),
     workload_classes: catalog.workloads.map((x) => x.class),
     cnf_classes: catalog.cnfs.map((x) => x.class),
+    probe_classes: probes.map((x) => x.class),
     node_variants: nodeVariants,
     epoch: new Date(CORPUS_EPOCH_MS).toISOString(),
     options: {
@@ -200,6 +217,8 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
       neighbour_arrival_gap_sec: cfg.neighbourArrivalMeanGapSec,
       neighbour_lifetime_sec: cfg.neighbourMeanLifetimeSec,
       max_cnfs: cfg.maxCnfs,
+      probe_suite: probes.length,
+      probes_per_window: perWindow,
     },
     regime_counts: regimeCounts,
     rows: { node_states: files["node_states.jsonl"]!.lines, performance: files["performance.jsonl"]!.lines },

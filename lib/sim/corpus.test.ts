@@ -10,6 +10,7 @@ import { validateFeatureVector } from "../features/feature-vector.js";
 import { loadWorkloadCatalog } from "./catalog.js";
 import { parseCorpusArgs, validateMix, type CorpusConfig } from "./corpus-config.js";
 import { writeCorpus } from "./corpus-writer.js";
+import { PROBE_CLASS_PREFIX, PROBE_RANGES, probeSuite } from "./probe-suite.js";
 
 const catalog = loadWorkloadCatalog();
 const FILES = ["manifest.json", "node_states.jsonl", "ground_truth.jsonl", "performance.jsonl", "solo_profiles.json"];
@@ -50,6 +51,39 @@ describe("corpus options", () => {
   });
 });
 
+describe("calibration probe suite", () => {
+  it("is seeded, distinct per class and inside the documented ranges", () => {
+    const a = probeSuite(40, 5);
+    expect(probeSuite(40, 5)).toEqual(a);
+    expect(probeSuite(40, 6)).not.toEqual(a);
+    expect(new Set(a.map((w) => w.class)).size).toBe(40);
+    for (const w of a) {
+      expect(w.class.startsWith(PROBE_CLASS_PREFIX)).toBe(true);
+      expect(PROBE_RANGES.cores).toContain(w.cores);
+      expect(w.llcWorkingSetBytes).toBeGreaterThanOrEqual(PROBE_RANGES.llcWorkingSetBytes[0]!);
+      expect(w.llcWorkingSetBytes).toBeLessThanOrEqual(PROBE_RANGES.llcWorkingSetBytes[1]!);
+      expect(w.l2MissesPerKiloInstr).toBeGreaterThanOrEqual(PROBE_RANGES.l2MissesPerKiloInstr[0]!);
+      expect(w.l2MissesPerKiloInstr).toBeLessThanOrEqual(PROBE_RANGES.l2MissesPerKiloInstr[1]!);
+      expect(w.memoryLevelParallelism).toBeGreaterThanOrEqual(PROBE_RANGES.memoryLevelParallelism[0]!);
+    }
+    expect(() => probeSuite(-1, 1)).toThrow(/non-negative integer/);
+  });
+
+  it("--probe-suite 0 writes no probe rows and no probe profiles", () => {
+    const { files } = gen(["--seed", "3", "--probe-suite", "0"]);
+    const perf = files["performance.jsonl"]!.trim().split("\n").map((l) => JSON.parse(l));
+    expect(perf).toHaveLength(24 * catalog.cnfs.length);
+    expect(Object.keys(JSON.parse(files["solo_profiles.json"]!))).toEqual(catalog.workloads.map((w) => w.class));
+  });
+
+  it.each([
+    ["negative suite", ["--out", "d", "--probe-suite", "-1"], /--probe-suite.*0\.\.10000/],
+    ["negative per window", ["--out", "d", "--probes-per-window", "-2"], /--probes-per-window.*0\.\.10000/],
+  ])("rejects %s", (_n, argv, msg) => {
+    expect(() => parseCorpusArgs(argv)).toThrow(msg);
+  });
+});
+
 describe("corpus writer", () => {
   it("same seed, same bytes; a different seed differs", () => {
     const a = gen(["--seed", "7"]).files;
@@ -79,21 +113,36 @@ describe("corpus writer", () => {
     const truth = files["ground_truth.jsonl"]!.trim().split("\n").map((l) => JSON.parse(l));
     expect(truth.map((t) => `${t.nodeName}/${t.sequence}`)).toEqual(states.map((s) => `${s.nodeName}/${s.sequence}`));
     const perf = files["performance.jsonl"]!.trim().split("\n").map((l) => JSON.parse(l));
-    expect(perf).toHaveLength(24 * catalog.cnfs.length);
+    // Every CNF class, then 4 distinct calibration probes (the default --probes-per-window) per window.
+    expect(perf).toHaveLength(24 * (catalog.cnfs.length + 4));
+    expect(m.probe_classes).toHaveLength(32);
+    for (let i = 0; i < 24; i++) {
+      const win = perf.slice(i * (catalog.cnfs.length + 4), (i + 1) * (catalog.cnfs.length + 4));
+      expect(win.slice(0, catalog.cnfs.length).map((p) => p.workloadClass)).toEqual(catalog.cnfs.map((w) => w.class));
+      const probes = win.slice(catalog.cnfs.length).map((p) => p.workloadClass as string);
+      expect(new Set(probes).size).toBe(4);
+      for (const c of probes) expect(m.probe_classes).toContain(c);
+    }
     for (const p of perf) {
       expect(Object.keys(p)).toEqual(["nodeName", "sequence", "workloadClass", "slowdown", "throughputSolo", "throughput"]);
       expect(p.slowdown).toBeGreaterThanOrEqual(1 - 1e-9);
       expect(p.slowdown).toBeCloseTo(p.throughputSolo / p.throughput, 9);
     }
     const solo = JSON.parse(files["solo_profiles.json"]!);
-    expect(Object.keys(solo)).toEqual(catalog.workloads.map((w) => w.class));
+    expect(Object.keys(solo)).toEqual([...catalog.workloads.map((w) => w.class), ...m.probe_classes]);
     expect(solo["upf-64b"].isCnf).toBe(true);
+    expect(solo["upf-64b"].isProbe).toBeUndefined();
+    expect(solo["probe-00"]).toMatchObject({ isCnf: false, isProbe: true });
+    // The profile carries the LLC access rate and the split of memory stalls (LLC hits vs DRAM).
+    const upf = solo["upf-64b"].profile;
+    expect(upf.l2MissesPerKiloInstr).toBe(catalog.byClass.get("upf-64b")!.l2MissesPerKiloInstr);
+    expect(upf.l3BoundStallFraction + upf.dramBoundStallFraction).toBeCloseTo(upf.tmaMemoryBoundFraction, 9);
     expect(solo["upf-64b"].profile.instructionsPerSec).toBeGreaterThan(0);
     expect(m.files["performance.jsonl"].lines).toBe(perf.length);
   });
 
   it("--probe-fraction writes a seeded sample of the probes", () => {
-    const { files } = gen(["--seed", "3", "--probe-fraction", "0.25"]);
+    const { files } = gen(["--seed", "3", "--probe-fraction", "0.25", "--probes-per-window", "0"]);
     const n = files["performance.jsonl"]!.trim().split("\n").length;
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(24 * catalog.cnfs.length * 0.5);
