@@ -45,6 +45,7 @@ class WorkloadProfile:
     is_cnf: bool
     vector: np.ndarray  # PROFILE_FEATURE_NAMES order, float64
     raw: dict  # the SoloProfile in proto3 JSON, as read
+    is_probe: bool = False  # a calibration probe (training data only, never shipped in a bundle)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def _read_profiles(path: Path) -> dict[str, WorkloadProfile]:
             raise CorpusError(f"{where}.profile: unknown field(s) {', '.join(sorted(unknown))}")
         # proto3 JSON omits zero fields, so a missing field is 0.
         vec = np.array([_finite(prof.get(k, 0), f"{where}.profile.{k}") for k in PROFILE_JSON_KEYS])
-        out[str(cls)] = WorkloadProfile(str(cls), bool(entry["isCnf"]), vec, prof)
+        out[str(cls)] = WorkloadProfile(str(cls), bool(entry["isCnf"]), vec, prof, bool(entry.get("isProbe", False)))
     return out
 
 

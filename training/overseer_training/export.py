@@ -84,7 +84,8 @@ def write_bundle(out: str | Path, c: Corpus, seed: int, regime: RegimeClassifier
         "feature_names": list(FEATURE_NAMES),
         "regime_names": list(REGIME_NAMES),
         "profile_feature_names": list(PROFILE_FEATURE_NAMES),
-        "workload_profiles": {k: {"isCnf": p.is_cnf, "profile": p.raw} for k, p in sorted(c.profiles.items())},
+        "workload_profiles": {k: {"isCnf": p.is_cnf, "profile": p.raw} for k, p in sorted(c.profiles.items())
+                              if not p.is_probe},
         "default_profile_class": default_profile_class(c),
         "created_at": created_at(c),
         "corpus_hash": c.corpus_hash,

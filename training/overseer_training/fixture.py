@@ -39,12 +39,17 @@ WORKLOADS = {
     "lb": (True, 2, 3.0, 12, 0.18),
     "stream": (False, 8, 40.0, 200, 0.70),
 }
+# Calibration probes (docs/simulator.md): training data only, never in a bundle's workload profiles.
+PROBES = {
+    "probe-00": (False, 2, 5.0, 20, 0.35),
+}
+ALL = {**WORKLOADS, **PROBES}
 
 
 def _profile(cls: str) -> dict:
-    _, cores, gbps, ws_mib, mem = WORKLOADS[cls]
+    _, cores, gbps, ws_mib, mem = ALL[cls]
     vals = [cores, cores * 2.5e9, ws_mib * 2**20, gbps * 0.7e9, gbps * 0.3e9, 2 + 20 * mem, 0.6 - 0.5 * mem,
-            0.2 + 0.7 * mem, mem]
+            0.2 + 0.7 * mem, mem, 4 + 30 * mem, 0.6 * mem, 0.4 * mem]
     return {k: float(v) for k, v in zip(PROFILE_JSON_KEYS, vals, strict=True)}
 
 
@@ -69,7 +74,7 @@ def _regime(u: float, p: float, c: float) -> str:
 
 def slowdown(cls: str, u: float, p: float, c: float) -> float:
     """Toy ground truth: saturating in bandwidth, capacity-driven in the LLC, max-combined (non-additive)."""
-    _, cores, gbps, ws_mib, mem = WORKLOADS[cls]
+    _, cores, gbps, ws_mib, mem = ALL[cls]
     load = u + gbps * 1e9 / PEAK_BW
     bw = 3.0 * mem * max(0.0, load - 0.55) ** 2 / (1.05 - min(load, 1.0))
     llc = 0.6 * mem * p * min(1.0, ws_mib / 32)
@@ -102,7 +107,7 @@ def write_fixture(out: str | Path, seed: int = 1, nodes: int = 4, intervals: int
                 "source": "COUNTER_SOURCE_SIMULATOR",
             })
             truth.append({"nodeName": name, "sequence": seq, "regime": _regime(u, p, c)})
-            for cls in WORKLOADS:
+            for cls in ALL:
                 sd = slowdown(cls, u, p, c) * float(rng.normal(1.0, 0.005))
                 perf.append({"nodeName": name, "sequence": seq, "workloadClass": cls, "slowdown": max(sd, 1.0),
                              "throughputSolo": 1e6, "throughput": 1e6 / max(sd, 1.0)})
@@ -115,7 +120,9 @@ def write_fixture(out: str | Path, seed: int = 1, nodes: int = 4, intervals: int
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for fname, rows in (("node_states.jsonl", states), ("ground_truth.jsonl", truth), ("performance.jsonl", perf)):
         (out / fname).write_text("".join(json.dumps(r) + "\n" for r in rows))
-    profiles = {cls: {"isCnf": WORKLOADS[cls][0], "profile": _profile(cls)} for cls in WORKLOADS}
+    profiles = {cls: {"isCnf": ALL[cls][0], "profile": _profile(cls)} for cls in ALL}
+    for cls in PROBES:
+        profiles[cls]["isProbe"] = True
     (out / "solo_profiles.json").write_text(json.dumps(profiles, indent=2) + "\n")
     return out
 

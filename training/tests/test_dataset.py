@@ -30,7 +30,7 @@ def test_loads_fixture_with_absent_features(corpus_dir):
     occ = FEATURE_NAMES.index("llc_occupancy_fraction")
     absent = c.presence[:, occ] == 0
     assert absent.sum() == 40 and np.all(c.values[absent, occ] == 0)
-    assert len(c.perf_slowdown) == 120 * 6 and c.perf_slowdown.min() >= 1.0
+    assert len(c.perf_slowdown) == 120 * 7 and c.perf_slowdown.min() >= 1.0
     assert c.true_regimes is not None and len(c.corpus_hash) == 64
 
 

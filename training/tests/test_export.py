@@ -72,7 +72,9 @@ def test_manifest_matches_files_and_ts_feature_order(pipeline_run, corpus_dir):
     assert m["profile_feature_names"] == list(PROFILE_FEATURE_NAMES)
     c = load_corpus(corpus_dir)
     assert m["corpus_hash"] == c.corpus_hash and m["version"] == f"v1-{c.corpus_hash[:12]}-1"
-    assert set(m["workload_profiles"]) == set(c.profiles)
+    # Calibration probes are training data only: never shipped as a workload class.
+    assert set(m["workload_profiles"]) == {k for k, p in c.profiles.items() if not p.is_probe}
+    assert "probe-00" in c.profiles and "probe-00" not in m["workload_profiles"]
     assert m["default_profile_class"] == default_profile_class(c) == "dpi"
     assert m["created_at"] == "2026-01-01T00:00:00Z"
     assert m["synthetic"] is True

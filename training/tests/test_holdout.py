@@ -46,6 +46,11 @@ def test_training_rows_of_each_fold_exclude_the_held_out_profile(corpus_dir):
         held = c.profiles[cls].vector.astype(np.float32)
         assert not np.any(np.all(rows == held, axis=1)), f"{cls} leaked into its own training fold"
         assert metrics["per_workload"][cls]["records"] == int((c.perf_class == cls).sum())
+    # Calibration probes are training data in every fold and never a held-out workload.
+    probe = c.profiles["probe-00"]
+    assert probe.is_probe and "probe-00" not in c.cnf_classes and "probe-00" not in metrics["per_workload"]
+    for rows in seen:
+        assert np.any(np.all(rows == probe.vector.astype(np.float32), axis=1))
 
 
 def test_metrics_are_complete_and_labelled_synthetic(corpus_dir):
