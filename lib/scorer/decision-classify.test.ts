@@ -112,6 +112,11 @@ describe("decision-time classification", () => {
     expect(h.requeued).toBe(1);
   });
 
+  it("regime-svc's own DEADLINE_EXCEEDED (the gRPC deadline fired first) counts as a timeout", async () => {
+    const h = harness(["a"], { respond: () => Promise.reject(Object.assign(new Error("regime-svc Classify: Deadline exceeded"), { code: 4 })) });
+    expect((await h.dc.classifyCandidates(["a"])).outcome).toBe("timeout");
+  });
+
   it("error, then cool-down: the next decisions skip regime-svc until the pause ends, then classify again", async () => {
     let fail = true;
     const h = harness(["a"], { respond: (vs) => (fail ? Promise.reject(new Error("regime-svc Classify: connection refused")) : Promise.resolve(answer(vs))) });

@@ -59,6 +59,8 @@ const COOLDOWN_MAX_MS = 16_000;
 const MAX_LINKS = 8;
 
 const tracer = trace.getTracer("overseer-scorer");
+/** grpc.status.DEADLINE_EXCEEDED, kept on the regime client's errors. */
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 export class InlineTimeoutError extends Error {}
 
@@ -94,7 +96,7 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
         const message = (e as Error).message;
         o.store.requeue(taken.map((t) => t.rec.name));
         o.onRequeued?.();
-        const outcome = e instanceof InlineTimeoutError ? "timeout" : "error";
+        const outcome = e instanceof InlineTimeoutError || (e as { code?: unknown }).code === GRPC_DEADLINE_EXCEEDED ? "timeout" : "error";
         if (cooldownMs === 0) o.log?.("warn", "decision-time classification failed; scoring with cached regimes (marked stale), retrying after a cool-down", { error: message, cooldownMs: COOLDOWN_MIN_MS });
         cooldownMs = Math.min(Math.max(2 * cooldownMs, COOLDOWN_MIN_MS), COOLDOWN_MAX_MS);
         pausedUntilMs = o.now() + cooldownMs;

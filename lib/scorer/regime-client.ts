@@ -17,7 +17,10 @@ export function createRegimeClassifier(address: string, timeoutMs: number): Regi
   return {
     classify: (vectors, o) =>
       new Promise((resolve, reject) =>
-        client.classify({ vectors }, new grpc.Metadata(), { deadline: Date.now() + (o?.timeoutMs ?? timeoutMs) }, (err, res) => (err ? reject(new Error(`regime-svc Classify: ${err.details || err.message}`)) : resolve(res))),
+        client.classify({ vectors }, new grpc.Metadata(), { deadline: Date.now() + (o?.timeoutMs ?? timeoutMs) }, (err, res) =>
+          // The gRPC status code stays on the error (decision-time classification tells a deadline from other failures).
+          err ? reject(Object.assign(new Error(`regime-svc Classify: ${err.details || err.message}`), { code: err.code })) : resolve(res),
+        ),
       ),
     close: () => client.close(),
   };
