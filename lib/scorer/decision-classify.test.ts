@@ -1,4 +1,4 @@
-import { context, trace, type SpanContext } from "@opentelemetry/api";
+import { context, INVALID_SPAN_CONTEXT, trace, type SpanContext } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -217,5 +217,16 @@ describe("decision-time classification: spans", () => {
     const decision = exporter.getFinishedSpans().find((s) => s.name === "decision")!;
     expect(decision.links.map((l) => l.context.spanId).sort()).toEqual([batch.spanId, other.spanId].sort());
     expect(decision.attributes).toMatchObject({ "overseer.regime.classified_inline": 0, "overseer.regime.cached": 3, "overseer.regime.inline_outcome": "none" });
+  });
+
+  it("no link to a regime classified while tracing was off (invalid span context)", async () => {
+    const h = harness(["a"]);
+    h.store.takePending(10);
+    h.store.setRegime("a", 1, AGENT_START.getTime(), assess(Regime.REGIME_QUIET), INVALID_SPAN_CONTEXT);
+    await tracer().startActiveSpan("decision", async (span) => {
+      await h.dc.classifyCandidates(["a"]);
+      span.end();
+    });
+    expect(exporter.getFinishedSpans().find((s) => s.name === "decision")!.links).toEqual([]);
   });
 });

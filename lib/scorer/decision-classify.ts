@@ -11,7 +11,7 @@
 // proceeds with the cached regime marked stale (or the worst over every regime when never
 // classified), and inline classification pauses for a cool-down (1 s, doubling to 16 s) so a slow
 // regime-svc does not add its deadline to every decision. The request never fails because of it.
-import { SpanStatusCode, trace, type Link, type SpanContext } from "@opentelemetry/api";
+import { isSpanContextValid, SpanStatusCode, trace, type Link, type SpanContext } from "@opentelemetry/api";
 import type { LogFn } from "../bundle/bundle-holder.js";
 import type { NodeRecord, NodeStateStore, PendingEntry } from "./node-state-store.js";
 import type { ClassifyFn } from "./regime-batcher.js";
@@ -132,7 +132,8 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
         if (o.store.isPending(name)) pendingLeft++;
         if (rec.regime) {
           cached++;
-          if (rec.regimeSpan && links.size < MAX_LINKS) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
+          // Tracing off: the classifying span was a no-op with an invalid context, nothing to link to.
+          if (rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
         }
       }
       const outcome: InlineOutcome = taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : "none";
