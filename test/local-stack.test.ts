@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../lib/local-stack/repo-root.js";
 import { requireBuilt } from "../lib/local-stack/testing/stack-fixture.js";
+import { toolGate } from "../lib/local-stack/testing/tool-gate.js";
 
 const ROOT = repoRoot();
 const MAIN = path.join(ROOT, "dist/cmd/overseer-local/main.js");
@@ -99,6 +100,20 @@ describe("overseer-local (the main command)", () => {
     expect(await closed).toBe(0);
     expect(out).toMatch(/stopped cleanly: regime-svc \(pid \d+, exit 0\), scorer-svc \(pid \d+, exit 0\), extender \(pid \d+, exit 0\)/);
     await expect(fetch(`${ext}/healthz`)).rejects.toThrow();
+  }, 120_000);
+
+  const jaegerGate = toolGate(["jaeger"], ROOT);
+  it.skipIf(jaegerGate.missing !== undefined && !jaegerGate.mustFail)(`--with-observability: the summary names a decision trace that reaches regime-svc, checked in the run's Jaeger${jaegerGate.missing ? ` [SKIPPED: ${jaegerGate.missing}]` : ""}`, async () => {
+    if (jaegerGate.missing) expect.fail(jaegerGate.missing);
+    const runDir = mkdtempSync(path.join(os.tmpdir(), "overseer-local-obs-"));
+    const r = await runMain(["--with-observability", "--pod-interval", "700ms", "--max-slowdown", "3", "--run-dir", runDir], { DURATION: "6s", NODES: "3", SEED: "3" });
+    expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+    const full = /trace \(full\) {5}http:\/\/127\.0\.0\.1:\d+\/trace\/([0-9a-f]{32}) {2}\(extender -> scorer-svc -> regime-svc\)/.exec(r.out);
+    expect(full, r.out).not.toBeNull();
+    // It is one of the run's decisions.
+    const doc = JSON.parse(readFileSync(path.join(runDir, "summary.json"), "utf8")) as { summary: { traces: { withRegime?: string } }; decisions: { traceId?: string }[] };
+    expect(doc.summary.traces.withRegime).toBe(full![1]);
+    expect(doc.decisions.map((d) => d.traceId)).toContain(full![1]);
   }, 120_000);
 
   it("a bad flag stops it before anything starts, with a clear message and exit code 2", async () => {

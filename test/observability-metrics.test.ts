@@ -114,6 +114,8 @@ describe.skipIf(gate.missing !== undefined)(`metrics conventions with real promt
     for (const series of [
       "overseer_scorer_nodes",
       "overseer_scorer_stale_nodes",
+      "overseer_scorer_node_regime",
+      "overseer_scorer_decision_classify_calls_total",
       "overseer_extender_request_duration_seconds_bucket",
       "overseer_extender_decisions_total",
       "overseer_regime_classify_batch_size_count",
@@ -123,6 +125,13 @@ describe.skipIf(gate.missing !== undefined)(`metrics conventions with real promt
     }
     const nodes = await query("overseer_scorer_nodes");
     expect(Number(nodes[0]!.value[1])).toBeGreaterThanOrEqual(1);
+    // Regime per node (the dashboard's "Regime per node"): the agent's node has exactly one current regime.
+    let regimes: Awaited<ReturnType<typeof query>> = [];
+    for (let i = 0; i < 20 && !regimes.some((r) => r.metric.regime !== "unclassified"); i++) {
+      regimes = await query(`overseer_scorer_node_regime{node="${stack.agent.nodeName}"}`);
+      if (!regimes.some((r) => r.metric.regime !== "unclassified")) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(regimes.map((r) => [r.metric.regime, r.value[1]])).toEqual([[expect.stringMatching(/^(quiet|core_bound|llc_contended|memory_bandwidth_saturated|mixed)$/), "1"]]);
 
     // deploy/grafana-dashboard.json: every expression is valid PromQL for this Prometheus, and every
     // overseer_* metric it uses is one a service really exposes.

@@ -86,7 +86,9 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     if ("skipped" in j) throw new Error(j.skipped);
     jaeger = j;
     stack = await startTestStack({
-      env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_BSP_SCHEDULE_DELAY: "200" },
+      // Background catch-up every 2 s while the agent publishes every 250 ms: a decision nearly always finds
+      // the agent's newest state still pending and classifies it itself (the decision test retries when not).
+      env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_BSP_SCHEDULE_DELAY: "200", OVERSEER_REGIME_FLUSH: "2s" },
     });
     // The agent's first states must have reached scorer-svc (and been classified) before scoring.
     await new Promise((r) => setTimeout(r, 1500));
@@ -96,17 +98,25 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     await sup?.stopAll(5000);
   }, 30_000);
 
-  it("one decision is one trace: caller -> extender (HTTP server, prioritize) -> scorer-svc (gRPC server), parents linked", async () => {
-    const traceId = randomBytes(16).toString("hex");
-    const callerSpan = randomBytes(8).toString("hex");
-    const scores = await prioritize(stack, "traced-upf", { traceparent: `00-${traceId}-${callerSpan}-01` });
-    expect(scores.map((s) => s.Host).sort()).toEqual([stack.agent.nodeName, "never-seen-node"].sort());
-
-    const spans = await waitForTrace(
-      jaeger,
-      traceId,
-      (ss) => ss.some((s) => s.service === "scorer-svc") && ss.some((s) => s.service === "extender" && s.tag("span.kind") === "server") && ss.some((s) => s.operationName === "overseer.extender.prioritize"),
-    );
+  it("one decision is one trace: caller -> extender (HTTP server, prioritize) -> scorer-svc (gRPC server) -> regime-svc (Classify), parents linked", async () => {
+    // A decision classifies inline only when the agent's newest state is still pending (not yet taken by
+    // the background catch-up); retry with a new trace when this one found nothing pending.
+    let traceId = "";
+    let callerSpan = "";
+    let spans: Span[] = [];
+    const hasRegime = (ss: Span[]) => ss.some((s) => s.service === "regime-svc");
+    const complete = (ss: Span[]) => {
+      const srv = ss.find((s) => s.service === "scorer-svc" && s.operationName === "grpc.overseer.v1.ScorerService/ScoreNodes");
+      return srv !== undefined && ss.some((s) => s.operationName === "overseer.extender.prioritize") && (srv.tag("overseer.regime.classified_inline") === 0 || hasRegime(ss));
+    };
+    for (let attempt = 0; attempt < 6 && !hasRegime(spans); attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 300)); // the agent publishes a newer state meanwhile
+      traceId = randomBytes(16).toString("hex");
+      callerSpan = randomBytes(8).toString("hex");
+      const scores = await prioritize(stack, "traced-upf", { traceparent: `00-${traceId}-${callerSpan}-01` });
+      expect(scores.map((s) => s.Host).sort()).toEqual([stack.agent.nodeName, "never-seen-node"].sort());
+      spans = await waitForTrace(jaeger, traceId, complete);
+    }
     const httpServer = spans.find((s) => s.service === "extender" && s.tag("span.kind") === "server" && s.tag("http.request.method") === "POST");
     const decision = spans.find((s) => s.service === "extender" && s.operationName === "overseer.extender.prioritize");
     const client = spans.find((s) => s.service === "extender" && s.operationName === "grpc.overseer.v1.ScorerService/ScoreNodes");
@@ -116,6 +126,28 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(client?.parentId).toBe(decision!.spanID);
     expect(server?.parentId, "scorer-svc's server span is a child of the extender's client span").toBe(client!.spanID);
     expect(server?.tag("rpc.grpc.status_code")).toBe(0);
+
+    // regime-svc in the same trace: its server span's parent is scorer-svc's Classify client span, whose
+    // ancestors are scorer-svc's inline-classification span and then its ScoreNodes server span.
+    const regimeServer = spans.find((s) => s.service === "regime-svc" && s.operationName === "grpc.overseer.v1.RegimeService/Classify");
+    expect(regimeServer, `a regime-svc span in the decision trace ${traceId} (services: ${[...new Set(spans.map((s) => s.service))].join(", ")})`).toBeDefined();
+    expect(regimeServer!.tag("span.kind")).toBe("server");
+    expect(regimeServer!.tag("rpc.grpc.status_code")).toBe(0);
+    const regimeClient = spans.find((s) => s.spanID === regimeServer!.parentId);
+    expect(regimeClient?.service).toBe("scorer-svc");
+    expect(regimeClient?.operationName).toBe("grpc.overseer.v1.RegimeService/Classify");
+    expect(regimeClient?.tag("span.kind")).toBe("client");
+    const inline = spans.find((s) => s.spanID === regimeClient!.parentId);
+    expect(inline?.operationName).toBe("overseer.scorer.classify_inline");
+    expect(inline?.parentId, "the inline classification runs inside scorer-svc's ScoreNodes span").toBe(server!.spanID);
+    expect(inline!.tag("overseer.batch_size")).toBe(1); // the agent's node; never-seen-node has no state
+    // The whole chain reaches the caller's span through parent links only.
+    const byId = new Map(spans.map((s) => [s.spanID, s]));
+    const chain: string[] = [];
+    for (let s: Span | undefined = regimeServer; s; s = s.parentId ? byId.get(s.parentId) : undefined) chain.push(`${s.service}:${s.operationName}`);
+    expect(chain[chain.length - 1]).toBe("extender:POST");
+    expect(byId.get(httpServer!.spanID)?.parentId).toBe(callerSpan);
+
     // scorer-svc's own attributes on its server span.
     expect(server!.tag("overseer.workload.class")).toBe("upf-64b");
     expect(server!.tag("overseer.candidate_count")).toBe(2);
@@ -123,6 +155,10 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(server!.tag("overseer.worst_case_count")).toBeGreaterThanOrEqual(1); // never-seen-node is scored worst case
     expect(server!.tag("overseer.degraded")).toBe(true);
     expect(String(server!.tag("overseer.scores"))).toContain("never-seen-node=0");
+    expect(server!.tag("overseer.regime.classified_inline")).toBe(1);
+    expect(server!.tag("overseer.regime.inline_failed")).toBe(false);
+    expect(server!.tag("overseer.regime.inline_outcome")).toBe("ok");
+    expect(server!.tag("overseer.regime.cached")).toBe(0);
     // What operators need on the decision span.
     expect(decision!.tag("k8s.pod.name")).toBe("traced-upf");
     expect(decision!.tag("overseer.workload.class")).toBe("upf-64b");
@@ -130,6 +166,25 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(decision!.tag("overseer.degraded")).toBe(false);
     expect(String(decision!.tag("overseer.model_version"))).toMatch(/\S/);
     expect(String(decision!.tag("overseer.scores"))).toContain(stack.agent.nodeName);
+  });
+
+  it("a decision right after another finds nothing pending: it scores with the cached regime and links to the span that classified it", async () => {
+    // Back to back: the agent (250 ms) rarely publishes in between; retry when it did.
+    let spans: Span[] = [];
+    let server: Span | undefined;
+    for (let attempt = 0; attempt < 6 && server?.tag("overseer.regime.inline_outcome") !== "none"; attempt++) {
+      const a = randomBytes(16).toString("hex");
+      const b = randomBytes(16).toString("hex");
+      await prioritize(stack, "first-upf", { traceparent: `00-${a}-${randomBytes(8).toString("hex")}-01` });
+      await prioritize(stack, "second-upf", { traceparent: `00-${b}-${randomBytes(8).toString("hex")}-01` });
+      spans = await waitForTrace(jaeger, b, (ss) => ss.some((s) => s.service === "scorer-svc" && s.operationName === "grpc.overseer.v1.ScorerService/ScoreNodes"));
+      server = spans.find((s) => s.service === "scorer-svc" && s.operationName === "grpc.overseer.v1.ScorerService/ScoreNodes");
+    }
+    expect(server?.tag("overseer.regime.inline_outcome")).toBe("none");
+    expect(server!.tag("overseer.regime.cached")).toBe(1);
+    expect(spans.some((s) => s.service === "regime-svc")).toBe(false);
+    const links = server!.references.filter((r) => r.refType === "FOLLOWS_FROM");
+    expect(links.length, "a span link to the classification that produced the cached regime").toBe(1);
   });
 
   it("without a traceparent the extender starts the trace itself", async () => {
@@ -147,27 +202,25 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(root?.service).toBe("extender");
   });
 
-  it("regime classification is traced across scorer-svc -> regime-svc with correct parent links, one trace per batch", async () => {
-    let pair: { client: Span; server: Span } | undefined;
+  it("background classification (nodes no decision asked about) is traced scorer-svc -> regime-svc, one trace per batch", async () => {
+    let pair: { client: Span; server: Span; batch: Span } | undefined;
     for (let i = 0; i < 60 && !pair; i++) {
-      const traces = (await jaegerGet<JaegerTrace[]>(`${jaeger.queryUrl}/api/traces?service=regime-svc&limit=20&lookback=1h`)) ?? [];
+      const traces = (await jaegerGet<JaegerTrace[]>(`${jaeger.queryUrl}/api/traces?service=scorer-svc&operation=overseer.scorer.classify_batch&limit=20&lookback=1h`)) ?? [];
       for (const t of traces) {
         const spans = flatten(t);
         const server = spans.find((s) => s.service === "regime-svc" && s.operationName === "grpc.overseer.v1.RegimeService/Classify");
         const client = spans.find((s) => s.service === "scorer-svc" && s.operationName === "grpc.overseer.v1.RegimeService/Classify" && s.spanID === server?.parentId);
-        if (server && client) pair = { client, server };
+        const batch = spans.find((s) => s.spanID === client?.parentId);
+        if (server && client && batch) pair = { client, server, batch };
       }
       if (!pair) await new Promise((r) => setTimeout(r, 250));
     }
-    expect(pair, "a regime-svc Classify server span whose parent is scorer-svc's Classify client span").toBeDefined();
+    expect(pair, "a regime-svc Classify server span whose parent is scorer-svc's Classify client span under a classify_batch span").toBeDefined();
     expect(pair!.client.tag("span.kind")).toBe("client");
     // Each batch is its own trace, rooted at scorer-svc's batch span (not under an agent's ingest stream).
-    const traces = (await jaegerGet<JaegerTrace[]>(`${jaeger.queryUrl}/api/traces/${pair!.client.references[0]!.traceID}`)) ?? [];
-    const spans = traces[0] ? flatten(traces[0]) : [];
-    const batch = spans.find((s) => s.spanID === pair!.client.parentId);
-    expect(batch?.operationName).toBe("overseer.scorer.classify_batch");
-    expect(batch?.parentId).toBeUndefined();
-    expect(batch?.tag("overseer.batch_size")).toBeGreaterThanOrEqual(1);
+    expect(pair!.batch.operationName).toBe("overseer.scorer.classify_batch");
+    expect(pair!.batch.parentId).toBeUndefined();
+    expect(pair!.batch.tag("overseer.batch_size")).toBeGreaterThanOrEqual(1);
     expect(pair!.server.tag("span.kind")).toBe("server");
   });
 });

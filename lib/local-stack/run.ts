@@ -5,6 +5,7 @@ import path from "node:path";
 import { loadWorkloadCatalog } from "../sim/index.js";
 import { runDriver, type Decision } from "./driver.js";
 import { startPrometheus } from "./observability.js";
+import { firstTraceWithService } from "./trace-pick.js";
 import { podArrivals } from "./pod-arrivals.js";
 import type { PreparedRun } from "./prepare.js";
 import { progressLine } from "./progress.js";
@@ -122,6 +123,10 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
     const elapsedSec = (Date.now() - startMs) / 1000;
     // Let the last spans leave every process (OTEL_BSP_SCHEDULE_DELAY is 500 ms) before the summary points at them.
     if (p.tracing) await new Promise((r) => setTimeout(r, 1500));
+    // Point the summary at a decision trace that really reaches regime-svc (asked of the run's own Jaeger).
+    const regimeTrace = p.jaeger && p.tracing
+      ? { checked: true, traceId: await firstTraceWithService(p.jaeger.queryUrl, decisions.flatMap((d) => (d.traceId ? [d.traceId] : [])), "regime-svc") }
+      : undefined;
 
     const endpoints: Endpoint[] = [
       { name: "extender", http: svc.extenderUrl, metrics: `http://127.0.0.1:${svc.ports.extenderHttp}/metrics` },
@@ -144,6 +149,7 @@ export async function runLocalStack(p: PreparedRun, io: RunIo): Promise<number> 
       prometheusUrl,
       jaegerUrl: p.jaeger?.queryUrl,
       tracing: p.tracing,
+      regimeTrace,
       runDir: p.runDir,
     };
     const summary = computeSummary(facts);

@@ -74,6 +74,26 @@ describe("computeSummary", () => {
     expect(text).toMatch(/trace \(slowest\)\s+b{32}/);
   });
 
+  it("with the run's Jaeger: names the trace that reaches regime-svc first, or says why there is none", () => {
+    const ds = [placed(1, 1.1, 1.3, 1.2, 1.6, 10, "a".repeat(32)), placed(2, 1.0, 1.1, 1.2, 1.0, 30, "b".repeat(32))];
+    const f = facts(ds, { tracing: true, jaegerUrl: "http://127.0.0.1:16686", regimeTrace: { checked: true, traceId: "b".repeat(32) } });
+    const s = computeSummary(f);
+    expect(s.traces.withRegime).toBe("b".repeat(32));
+    const text = formatSummary(s, f);
+    expect(text).toMatch(/trace \(full\)\s+http:\/\/127\.0\.0\.1:16686\/trace\/b{32} {2}\(extender -> scorer-svc -> regime-svc\)/);
+    expect(text.indexOf("trace (full)")).toBeLessThan(text.indexOf("trace (first)"));
+    const none = facts(ds, { tracing: true, jaegerUrl: "http://127.0.0.1:16686", regimeTrace: { checked: true } });
+    expect(formatSummary(computeSummary(none), none)).toMatch(/trace \(full\)\s+n\/a: no decision trace holds regime-svc spans/);
+  });
+
+  it("with another collector (not checked): first and slowest, and how to tell which traces reach regime-svc", () => {
+    const f = facts([placed(1, 1, 1, 1, 1, 1, "a".repeat(32))], { tracing: true });
+    const text = formatSummary(computeSummary(f), f);
+    expect(text).not.toContain("trace (full)");
+    expect(text).toMatch(/trace \(first\)\s+a{32}/);
+    expect(text).toContain("overseer.regime.classified_inline > 0");
+  });
+
   it("tracing off says so instead of printing trace ids", () => {
     const text = formatSummary(computeSummary(facts([placed(1, 1, 1, 1, 1, 1)])), facts([]));
     expect(text).toContain("traces           off");

@@ -26,6 +26,8 @@ export interface RunFacts {
   prometheusUrl?: string;
   jaegerUrl?: string;
   tracing: boolean;
+  /** Looked up in the run's Jaeger: the first decision trace holding regime-svc spans (checked = Jaeger was asked). */
+  regimeTrace?: { checked: boolean; traceId?: string };
   runDir: string;
 }
 
@@ -53,7 +55,7 @@ export interface SummaryNumbers {
   extenderLatencyMs: { p50?: number; p95?: number; max?: number };
   degradedOrWorstCase: number;
   staleNodes: { total: number; stale: number } | { error: string };
-  traces: { first?: string; slowest?: string };
+  traces: { first?: string; slowest?: string; withRegime?: string };
   firstErrors: string[];
 }
 
@@ -114,7 +116,7 @@ export function computeSummary(f: RunFacts): SummaryNumbers {
     extenderLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: max(latencies) },
     degradedOrWorstCase: placed.filter((d) => d.prediction && d.prediction.basis !== "model").length,
     staleNodes: f.staleNodes,
-    traces: { first: traced[0]?.traceId, slowest: slowest?.traceId },
+    traces: { first: traced[0]?.traceId, slowest: slowest?.traceId, ...(f.regimeTrace?.traceId ? { withRegime: f.regimeTrace.traceId } : {}) },
     firstErrors: [...new Set(ds.filter((d) => d.outcome === "error" && d.error).map((d) => d.error!))].slice(0, 3),
   };
 }
@@ -168,8 +170,12 @@ export function formatSummary(s: SummaryNumbers, f: RunFacts): string {
   if (!f.tracing) L.push("  traces           off (no collector: --with-observability starts Jaeger when installed, or set OTEL_EXPORTER_OTLP_ENDPOINT)");
   else {
     const link = (id: string | undefined) => (id === undefined ? "n/a" : f.jaegerUrl ? `${f.jaegerUrl}/trace/${id}` : id);
+    if (f.regimeTrace?.checked) {
+      L.push(`  ${pad("trace (full)", KEY)}${s.traces.withRegime ? `${link(s.traces.withRegime)}  (extender -> scorer-svc -> regime-svc)` : "n/a: no decision trace holds regime-svc spans (each decision found its candidates' regimes cached)"}`);
+    }
     L.push(`  ${pad("trace (first)", KEY)}${link(s.traces.first)}`);
     L.push(`  ${pad("trace (slowest)", KEY)}${link(s.traces.slowest)}`);
+    if (!f.regimeTrace?.checked) L.push("                   (a decision's trace reaches regime-svc when it classified a fresh NodeState itself: overseer.regime.classified_inline > 0 on scorer-svc's span)");
     if (f.jaegerUrl) L.push(`  ${pad("jaeger", KEY)}${f.jaegerUrl}/search?service=extender`);
   }
   L.push(`  ${pad("logs", KEY)}${f.runDir} (one log per process, summary.json)`);

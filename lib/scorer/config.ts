@@ -2,6 +2,10 @@
 import { nonNegative, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
 
 const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
+/** Well below the extender's --scorer-deadline (2 s by default): the decision must still be scored after it. */
+export const MAX_DECISION_CLASSIFY_TIMEOUT_MS = 1000;
+const decisionTimeout = (v: number) =>
+  v > 0 && v <= MAX_DECISION_CLASSIFY_TIMEOUT_MS ? undefined : `must be > 0 and at most ${MAX_DECISION_CLASSIFY_TIMEOUT_MS}ms (well below the extender's --scorer-deadline, so the decision is still scored after a timeout)`;
 const optionalHostPort = (v: string) => (v === "" ? undefined : hostPort(v));
 
 export const SCORER_FLAGS = {
@@ -12,8 +16,10 @@ export const SCORER_FLAGS = {
   pollInterval: { name: "poll-interval", type: "duration", env: "OVERSEER_BUNDLE_POLL_INTERVAL", default: 5000, help: "how often the bundle directory is checked (0 disables hot reload)", validate: nonNegative } as FlagSpec<"duration">,
   regimeAddress: { name: "regime-address", type: "string", env: "OVERSEER_REGIME_ADDRESS", default: "127.0.0.1:50052", help: "regime-svc address (host:port); empty = never classify (every node is scored with the worst regime)", validate: optionalHostPort } as FlagSpec<"string">,
   regimeTimeout: { name: "regime-timeout", type: "duration", env: "OVERSEER_REGIME_TIMEOUT", default: 2000, help: "deadline of one Classify call", validate: positive } as FlagSpec<"duration">,
-  regimeFlush: { name: "regime-flush", type: "duration", env: "OVERSEER_REGIME_FLUSH", default: 50, help: "new states wait at most this long before a Classify batch is sent", validate: positive } as FlagSpec<"duration">,
+  regimeFlush: { name: "regime-flush", type: "duration", env: "OVERSEER_REGIME_FLUSH", default: 1000, help: "background catch-up: new states nobody scored wait at most this long before a Classify batch is sent (about one agent interval, so decisions classify fresh states themselves)", validate: positive } as FlagSpec<"duration">,
   regimeBatch: { name: "regime-batch", type: "int", env: "OVERSEER_REGIME_BATCH", default: 256, help: "a Classify batch is sent at once when this many nodes wait", validate: positive } as FlagSpec<"int">,
+  decisionClassifyTimeout: { name: "decision-classify-timeout", type: "duration", env: "OVERSEER_DECISION_CLASSIFY_TIMEOUT", default: 200, help: "deadline of the Classify call a Score/Filter/Explain call makes for its pending candidates; on timeout it scores with cached regimes (marked stale)", validate: decisionTimeout } as FlagSpec<"duration">,
+  decisionClassifyMax: { name: "decision-classify-max", type: "int", env: "OVERSEER_DECISION_CLASSIFY_MAX", default: 256, help: "most pending candidates one Score/Filter/Explain call classifies itself (0 = never; the background batcher does all)", validate: nonNegative } as FlagSpec<"int">,
   freshness: { name: "freshness", type: "duration", env: "OVERSEER_FRESHNESS", default: 10_000, help: "a NodeState older than this (now - observed_at) is stale: worst-case score", validate: positive } as FlagSpec<"duration">,
   worstSlowdown: { name: "worst-slowdown", type: "float", env: "OVERSEER_WORST_SLOWDOWN", default: 2.0, help: "slowdown bound that scores 0 (a bound of 1.0 scores 10, linear in between)", validate: (v: number) => (v > 1 ? undefined : "must be > 1") } as FlagSpec<"float">,
   placementSettle: { name: "placement-settle", type: "duration", env: "OVERSEER_PLACEMENT_SETTLE", default: 30_000, help: "how long a reported placement is charged unless a newer NodeState shows the pod", validate: nonNegative } as FlagSpec<"duration">,

@@ -1,7 +1,9 @@
 // scorer-svc metrics (prom-client), beside the shared model/latency metrics.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Regime, regimeToJSON } from "../../gen/overseer/v1/regime.js";
 import { ScoreBasis, scoreBasisToJSON } from "../../gen/overseer/v1/scorer_service.js";
 import { BATCH_BUCKETS, createServiceMetrics, type ServiceMetrics } from "../bundle/service-metrics.js";
+import type { InlineOutcome } from "./decision-classify.js";
 import type { NodeStateStore } from "./node-state-store.js";
 import type { RecentPlacements } from "./recent-placements.js";
 
@@ -17,6 +19,14 @@ export interface ScorerMetrics {
   regimeFailures: Counter;
   regimeServiceUp: Gauge;
   countWorstCase(basis: ScoreBasis): void;
+  /** One Score/Filter/Explain call's decision-time classification (decision-classify.ts). */
+  countDecisionClassify(outcome: InlineOutcome, classified: number): void;
+}
+
+/** "REGIME_MEMORY_BANDWIDTH_SATURATED" -> "memory_bandwidth_saturated"; never classified -> "unclassified". */
+export function regimeLabel(r: Regime | undefined): string {
+  if (r === undefined || r === Regime.REGIME_UNSPECIFIED) return "unclassified";
+  return regimeToJSON(r).replace(/^REGIME_/, "").toLowerCase();
 }
 
 export function createScorerMetrics(registry: Registry, store: NodeStateStore, recent: RecentPlacements, freshnessMs: () => number): ScorerMetrics {
@@ -45,6 +55,20 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
     },
   });
   new Gauge({ name: "overseer_scorer_regime_pending_nodes", help: "Nodes waiting for regime classification", registers: reg, collect() { this.set(store.pendingCount); } });
+  // One series per node: its current regime = 1. Rebuilt at each scrape, so a node that changes regime
+  // or leaves the store loses its old series (no stale 1s left behind).
+  new Gauge({
+    name: "overseer_scorer_node_regime",
+    help: "Current regime of each node's cached classification (1; the node's other regimes are absent; unclassified = never classified)",
+    labelNames: ["node", "regime"] as const,
+    registers: reg,
+    collect() {
+      this.reset();
+      for (const r of store.values()) this.labels(r.name, regimeLabel(r.regime?.regime)).set(1);
+    },
+  });
+  const decisionCalls = new Counter({ name: "overseer_scorer_decision_classify_calls_total", help: "Score/Filter/Explain calls by their decision-time classification outcome (ok, timeout, error, cooldown, none = no candidate waited, disabled)", labelNames: ["outcome"] as const, registers: reg });
+  const decisionNodes = new Counter({ name: "overseer_scorer_decision_classified_nodes_total", help: "Nodes classified by regime-svc inside a Score/Filter/Explain call", registers: reg });
   new Gauge({ name: "overseer_scorer_recent_placements", help: "Placements charged conservatively because the counters do not show them yet", registers: reg, collect() { this.set(recent.count()); } });
   return {
     service: createServiceMetrics(registry, "scorer"),
@@ -59,6 +83,10 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
     regimeServiceUp: new Gauge({ name: "overseer_scorer_regime_service_up", help: "1 when the last Classify call to regime-svc succeeded", registers: reg }),
     countWorstCase(basis) {
       if (basis !== ScoreBasis.SCORE_BASIS_MODEL) worstCase.labels(scoreBasisToJSON(basis)).inc();
+    },
+    countDecisionClassify(outcome, classified) {
+      decisionCalls.labels(outcome).inc();
+      if (classified > 0) decisionNodes.inc(classified);
     },
   };
 }

@@ -90,4 +90,40 @@ describe("NodeStateStore regime cache", () => {
     s.requeue(["n1", "gone"]);
     expect(s.pendingCount).toBe(1);
   });
+
+  it("claimPending takes one waiting node out of the queue, once; a node not waiting gives undefined", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 4 }));
+    s.upsert(nodeState("n2"));
+    expect(s.isPending("n1")).toBe(true);
+    const c = s.claimPending("n1");
+    expect(c && [c.rec.name, c.sequence]).toEqual(["n1", 4]);
+    expect(s.isPending("n1")).toBe(false);
+    expect(s.claimPending("n1")).toBeUndefined();
+    expect(s.claimPending("never-seen")).toBeUndefined();
+    expect(s.takePending(10).map((b) => b.rec.name)).toEqual(["n2"]);
+  });
+
+  it("an answer for an older state than the cached regime's is dropped (a slow call lost the race)", () => {
+    const s = store();
+    const start = AGENT_START.getTime();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    s.upsert(nodeState("n1", { sequence: 2 }));
+    expect(s.setRegime("n1", 2, start, assess(Regime.REGIME_QUIET))).toBe(true);
+    expect(s.setRegime("n1", 1, start, assess(Regime.REGIME_MIXED))).toBe(false);
+    expect(s.get("n1")!.regime?.regime).toBe(Regime.REGIME_QUIET);
+    expect(s.get("n1")!.regimeStale).toBe(false);
+    // An answer for the same state again, or a newer agent run, is kept.
+    expect(s.setRegime("n1", 2, start, assess(Regime.REGIME_CORE_BOUND))).toBe(true);
+    expect(s.get("n1")!.regimeOf).toEqual({ startMs: start, sequence: 2 });
+  });
+
+  it("remembers the span that classified the cached regime, across newer states", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    const span = { traceId: "a".repeat(32), spanId: "b".repeat(16), traceFlags: 1 };
+    s.setRegime("n1", 1, AGENT_START.getTime(), assess(Regime.REGIME_QUIET), span);
+    s.upsert(nodeState("n1", { sequence: 2 }));
+    expect(s.get("n1")!.regimeSpan).toEqual(span);
+  });
 });

@@ -1,6 +1,7 @@
 // The newest NodeState of every node, with its model row and cached regime. Older or duplicate
 // sequence numbers are ignored unless the agent restarted (agent_started_at moved forward);
 // invalid states are rejected. Accepted states queue their node for regime classification.
+import type { SpanContext } from "@opentelemetry/api";
 import type { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime, type RegimeAssessment } from "../../gen/overseer/v1/regime.js";
 import { writeFeatureRow } from "../bundle/model-input.js";
@@ -26,6 +27,10 @@ export interface NodeRecord {
   regimeProbs: Float32Array | undefined;
   /** The cached regime was classified for an older state than the current one. */
   regimeStale: boolean;
+  /** The state (agent run, sequence) the cached regime was classified for. */
+  regimeOf: { startMs: number; sequence: number } | undefined;
+  /** Span of the Classify batch (or decision) that produced the cached regime, for span links. */
+  regimeSpan: SpanContext | undefined;
   /** "uid" and "namespace/name" of resident pods. */
   residentKeys: Set<string>;
 }
@@ -34,6 +39,13 @@ export type UpsertOutcome = "accepted" | "ignored" | "rejected";
 export interface UpsertResult {
   outcome: UpsertOutcome;
   reason?: string;
+}
+
+export interface PendingEntry {
+  rec: NodeRecord;
+  /** The state taken for classification (the record may be replaced by a newer one meanwhile). */
+  sequence: number;
+  startMs: number;
 }
 
 export interface StoreOptions {
@@ -115,6 +127,8 @@ export class NodeStateStore {
       regime: prev?.regime,
       regimeProbs: prev?.regimeProbs,
       regimeStale: prev?.regime !== undefined,
+      regimeOf: prev?.regimeOf,
+      regimeSpan: prev?.regimeSpan,
       residentKeys,
     };
     this.nodes.set(rec.name, rec);
@@ -128,9 +142,20 @@ export class NodeStateStore {
     return this.nodes.delete(name);
   }
 
+  isPending(name: string): boolean {
+    return this.pending.has(name);
+  }
+
+  /** Takes one node out of the classification queue (decision-time classification); undefined when it was not waiting. */
+  claimPending(name: string): PendingEntry | undefined {
+    if (!this.pending.delete(name)) return undefined;
+    const rec = this.nodes.get(name);
+    return rec ? { rec, sequence: rec.sequence, startMs: rec.agentStartedAtMs } : undefined;
+  }
+
   /** Up to `max` nodes waiting for classification, with the sequence each was taken at. */
-  takePending(max: number): { rec: NodeRecord; sequence: number; startMs: number }[] {
-    const out: { rec: NodeRecord; sequence: number; startMs: number }[] = [];
+  takePending(max: number): PendingEntry[] {
+    const out: PendingEntry[] = [];
     for (const name of this.pending) {
       if (out.length >= max) break;
       this.pending.delete(name);
@@ -145,15 +170,24 @@ export class NodeStateStore {
     for (const n of names) if (this.nodes.has(n)) this.pending.add(n);
   }
 
-  /** Caches a regime classified for (sequence, startMs); fresh only if that is still the node's current state. */
-  setRegime(name: string, sequence: number, startMs: number, a: RegimeAssessment): void {
+  /**
+   * Caches a regime classified for (sequence, startMs); fresh only if that is still the node's current state.
+   * A result for an older state than the cached regime's is dropped (a background batch and a decision may
+   * classify the same node concurrently, and the slower answer may be the older one). Returns whether it was kept.
+   */
+  setRegime(name: string, sequence: number, startMs: number, a: RegimeAssessment, classifiedBy?: SpanContext): boolean {
     const rec = this.nodes.get(name);
-    if (!rec) return;
+    if (!rec) return false;
+    const of = rec.regimeOf;
+    if (of && (startMs < of.startMs || (startMs === of.startMs && sequence < of.sequence))) return false;
     const probs = new Float32Array(REGIME_SLOTS);
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
     rec.regime = a;
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
+    rec.regimeOf = { startMs, sequence };
+    rec.regimeSpan = classifiedBy;
+    return true;
   }
 
   ageMs(rec: NodeRecord, now = this.now()): number {

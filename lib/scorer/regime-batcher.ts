@@ -2,13 +2,14 @@
 // once when `maxBatch` nodes are waiting. A node updated several times before a flush is classified
 // once (its newest state). When regime-svc fails, the nodes go back in the queue, their cached
 // regimes stay in use (marked stale), and retries back off up to `maxBackoffMs`.
-import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, trace, type SpanContext } from "@opentelemetry/api";
 import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
 import type { NodeStateStore } from "./node-state-store.js";
 
-export type ClassifyFn = (vectors: FeatureVector[]) => Promise<ClassifyResponse>;
+/** `timeoutMs` overrides the client's default deadline (decision-time classification uses a short one). */
+export type ClassifyFn = (vectors: FeatureVector[], o?: { timeoutMs?: number }) => Promise<ClassifyResponse>;
 
 export interface RegimeBatcherOptions {
   store: NodeStateStore;
@@ -75,17 +76,17 @@ export class RegimeBatcher {
   private traced(batch: ReturnType<NodeStateStore["takePending"]>): Promise<void> {
     return context.with(ROOT_CONTEXT, () =>
       tracer.startActiveSpan("overseer.scorer.classify_batch", { attributes: { "overseer.batch_size": batch.length } }, (span) =>
-        this.run(batch).finally(() => span.end()),
+        this.run(batch, span.spanContext()).finally(() => span.end()),
       ),
     );
   }
 
-  private async run(batch: ReturnType<NodeStateStore["takePending"]>): Promise<void> {
+  private async run(batch: ReturnType<NodeStateStore["takePending"]>, batchSpan: SpanContext): Promise<void> {
     this.opts.onBatch?.(batch.length);
     try {
       const resp = await this.opts.classify(batch.map((b) => b.rec.state.features!));
       if (resp.assessments.length !== batch.length) throw new Error(`regime-svc answered ${resp.assessments.length} assessments for ${batch.length} vectors`);
-      batch.forEach((b, i) => this.opts.store.setRegime(b.rec.name, b.sequence, b.startMs, resp.assessments[i]!));
+      batch.forEach((b, i) => this.opts.store.setRegime(b.rec.name, b.sequence, b.startMs, resp.assessments[i]!, batchSpan));
       this.opts.onClassified?.(batch.map((b) => b.rec.name));
       if (this.backoffMs > 0) this.opts.log?.("info", "regime-svc reachable again", {});
       this.backoffMs = 0;

@@ -4,7 +4,8 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { startMetricsServer } from "../metrics/http-server.js";
-import type { ScorerConfig } from "./config.js";
+import { SCORER_FLAGS, type ScorerConfig } from "./config.js";
+import { createDecisionClassifier } from "./decision-classify.js";
 import { createScorerMetrics } from "./metrics.js";
 import { NodeStateStore } from "./node-state-store.js";
 import { RecentPlacements } from "./recent-placements.js";
@@ -25,7 +26,10 @@ export interface RunningScorerService {
   stop(): Promise<void>;
 }
 
-export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime"> & {
+type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax";
+
+/** Decision-time classification flags are optional here (flag defaults apply). */
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
   log?: LogFn;
   defaultMetrics?: boolean;
   now?: () => number;
@@ -57,22 +61,40 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const classifiedListeners: ((names: string[]) => void)[] = [];
   const regimeClient = !cfg.classify && cfg.regimeAddress ? createRegimeClassifier(cfg.regimeAddress, cfg.regimeTimeout) : undefined;
   const classify: ClassifyFn | undefined = cfg.classify ?? regimeClient?.classify;
+  const notifyClassified = (names: string[]) => {
+    for (const l of classifiedListeners) l(names);
+  };
+  const onRegimeResult = (ok: boolean) => {
+    metrics.regimeServiceUp.set(ok ? 1 : 0);
+    if (!ok) metrics.regimeFailures.inc();
+  };
   const batcher = new RegimeBatcher({
     store,
     classify: classify ?? (() => Promise.reject(new Error("no regime-svc configured"))),
     flushIntervalMs: cfg.regimeFlush,
     maxBatch: cfg.regimeBatch,
     onBatch: (n) => metrics.regimeBatchSize.observe(n),
-    onResult: (ok) => {
-      metrics.regimeServiceUp.set(ok ? 1 : 0);
-      if (!ok) metrics.regimeFailures.inc();
-    },
+    onResult: onRegimeResult,
     log: cfg.log,
-    onClassified: (names) => {
-      for (const l of classifiedListeners) l(names);
-    },
+    onClassified: notifyClassified,
   });
   const onAccepted = classify ? () => batcher.notify() : () => undefined;
+  const decisionClassifier = classify
+    ? createDecisionClassifier({
+        store,
+        classify,
+        timeoutMs: cfg.decisionClassifyTimeout ?? SCORER_FLAGS.decisionClassifyTimeout.default!,
+        maxNodes: cfg.decisionClassifyMax ?? SCORER_FLAGS.decisionClassifyMax.default!,
+        freshnessMs: () => params.freshnessMs,
+        now,
+        onCall: (n) => metrics.regimeBatchSize.observe(n),
+        onResult: onRegimeResult,
+        onOutcome: (outcome, classified) => metrics.countDecisionClassify(outcome, classified),
+        onClassified: notifyClassified,
+        onRequeued: () => batcher.notify(),
+        log: cfg.log,
+      })
+    : undefined;
 
   let setServing: (on: boolean) => void = () => undefined;
   const holder = new BundleHolder({
@@ -86,7 +108,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     },
     onRefused: (reason) => metrics.service.onRefused(reason),
   });
-  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, maxCandidates: cfg.maxCandidates, now, log: cfg.log });
+  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, decisionClassifier, maxCandidates: cfg.maxCandidates, now, log: cfg.log });
   const grpcServer = await startGrpcServer({
     address: cfg.listen,
     services: [{ name: SCORER_SERVICE_NAME, definition: FAST_SCORER_SERVICE_DEFINITION, implementation: impl }],

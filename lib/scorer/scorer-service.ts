@@ -12,6 +12,7 @@ import type {
 } from "../../gen/overseer/v1/scorer_service.js";
 import type { BundleHolder, LogFn } from "../bundle/bundle-holder.js";
 import { InvalidArgumentError, NotFoundError, UnavailableError, unary } from "../grpc/errors.js";
+import type { DecisionClassifier } from "./decision-classify.js";
 import { toExplanation, toNodeScore, toNodeStateEntry } from "./explain.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
@@ -29,6 +30,8 @@ export interface ScorerDeps {
   metrics: ScorerMetrics;
   /** Told about every accepted state (the regime batcher). */
   onAccepted: () => void;
+  /** Classifies pending candidates inside the call, under its trace (decision-classify.ts). */
+  decisionClassifier?: DecisionClassifier;
   maxCandidates: number;
   now: () => number;
   log?: LogFn;
@@ -55,6 +58,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     checkNodes(req.nodeNames);
     if (!deps.holder.current()) throw new UnavailableError("no model bundle is loaded");
     metrics.candidates.observe(req.nodeNames.length);
+    await deps.decisionClassifier?.classifyCandidates(req.nodeNames);
     const result = await deps.holder.use((b) => scoreCandidates(deps, b, workload, req.nodeNames, deps.now()));
     if (result.modelRows > 0) metrics.modelRows.observe(result.modelRows);
     if (result.profile.source === "default") metrics.unknownWorkloads.inc();
