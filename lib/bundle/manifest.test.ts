@@ -26,6 +26,14 @@ describe("parseManifest", () => {
     expect(parseManifest(JSON.stringify(raw)).workloadProfiles.get("upf")!.profile.instructionsPerSec).toBe(8e9);
   });
 
+  it("reads a profile field that proto3 JSON omitted (zero) as 0", async () => {
+    const raw = await manifest();
+    delete raw.workload_profiles.upf.profile.l3_bound_stall_fraction;
+    const p = parseManifest(JSON.stringify(raw)).workloadProfiles.get("upf")!.profile;
+    expect(p.l3BoundStallFraction).toBe(0);
+    expect(p.cores).toBe(4);
+  });
+
   it("without default_profile_class picks the most memory-intensive profile", async () => {
     const raw = await manifest();
     delete raw.default_profile_class;
@@ -37,7 +45,8 @@ describe("parseManifest", () => {
     ["an unknown regime name", (m: any) => (m.regime_names = ["REGIME_QUIET", "REGIME_SPICY"]), /REGIME_SPICY/],
     ["REGIME_UNSPECIFIED as a class", (m: any) => (m.regime_names = ["REGIME_UNSPECIFIED"]), /REGIME_UNSPECIFIED/],
     ["a profile feature SoloProfile cannot carry", (m: any) => m.profile_feature_names.push("gpu_count"), /gpu_count/],
-    ["a profile missing a value", (m: any) => delete m.workload_profiles.upf.profile.cores, /workload_profiles\.upf\.profile\.cores/],
+    ["a profile value that is not a number", (m: any) => (m.workload_profiles.upf.profile.cores = "4"), /workload_profiles\.upf\.profile\.cores must be a finite number/],
+    ["a profile value that is a boolean", (m: any) => (m.workload_profiles.upf.profile.cores = true), /workload_profiles\.upf\.profile\.cores must be a finite number/],
     ["a default class without a profile", (m: any) => (m.default_profile_class = "nope"), /default_profile_class "nope"/],
     ["a malformed checksum", (m: any) => (m.files["regime.onnx"] = "abc"), /files\["regime\.onnx"\]/],
     ["no version", (m: any) => delete m.version, /"version"/],

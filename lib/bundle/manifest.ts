@@ -101,7 +101,8 @@ export function soloProfileFrom(values: Json, names: readonly ProfileFeatureName
   };
   for (const n of names) {
     // The snake_case name from profile_feature_names, or the SoloProfile field name (camelCase).
-    const v = values[n] ?? values[PROFILE_FIELD[n]];
+    // proto3 JSON omits zero-valued fields, so an absent field is 0 (a streaming workload has no LLC hits).
+    const v = values[n] ?? values[PROFILE_FIELD[n]] ?? 0;
     if (typeof v !== "number" || !Number.isFinite(v)) throw fmt(`${where}.${n} must be a finite number`);
     p[PROFILE_FIELD[n]] = v as never;
   }

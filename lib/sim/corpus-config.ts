@@ -18,8 +18,8 @@ export const CORPUS_FLAGS = {
   probeFraction: { name: "probe-fraction", type: "float", default: 1, help: "share of (node, window, CNF class) probes written, seeded sample", validate: (v) => ((v as number) > 0 && (v as number) <= 1 ? undefined : "must be in (0, 1]") },
   neighbourGap: { name: "neighbour-arrival-gap", type: "duration", default: DEFAULT_SCENARIO.neighbourArrivalMeanGapSec * 1000, help: "mean time between noisy-neighbour arrivals per node", validate: (v) => positive(v as number) },
   neighbourLifetime: { name: "neighbour-lifetime", type: "duration", default: DEFAULT_SCENARIO.neighbourMeanLifetimeSec * 1000, help: "mean noisy-neighbour lifetime", validate: (v) => positive(v as number) },
-  probeSuite: { name: "probe-suite", type: "int", default: 32, help: "calibration probes in the suite (parametric synthetic workloads, lib/sim/probe-suite.ts); 0 = none", validate: (v) => within(v as number, 0, 10000, "must be 0..10000") },
-  probesPerWindow: { name: "probes-per-window", type: "int", default: 4, help: "calibration probes (drawn from the suite, seeded) written per node window", validate: (v) => within(v as number, 0, 10000, "must be 0..10000") },
+  probeSuite: { name: "probe-suite", type: "int", default: 64, help: "calibration probes in the suite (parametric synthetic workloads, lib/sim/probe-suite.ts); 0 = none", validate: (v) => within(v as number, 0, 10000, "must be 0..10000") },
+  probesPerWindow: { name: "probes-per-window", type: "int", default: 8, help: "calibration probes (drawn from the suite, seeded) written per node window", validate: (v) => within(v as number, 0, 10000, "must be 0..10000") },
   maxCnfs: { name: "max-cnfs", type: "int", default: DEFAULT_SCENARIO.maxCnfs, help: "most CNF pods resident on a node at once", validate: (v) => within(v as number, 0, 32, "must be 0..32") },
 } satisfies FlagSpecs;
 

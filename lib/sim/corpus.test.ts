@@ -113,14 +113,14 @@ describe("corpus writer", () => {
     const truth = files["ground_truth.jsonl"]!.trim().split("\n").map((l) => JSON.parse(l));
     expect(truth.map((t) => `${t.nodeName}/${t.sequence}`)).toEqual(states.map((s) => `${s.nodeName}/${s.sequence}`));
     const perf = files["performance.jsonl"]!.trim().split("\n").map((l) => JSON.parse(l));
-    // Every CNF class, then 4 distinct calibration probes (the default --probes-per-window) per window.
-    expect(perf).toHaveLength(24 * (catalog.cnfs.length + 4));
-    expect(m.probe_classes).toHaveLength(32);
+    // Every CNF class, then 8 distinct calibration probes (the default --probes-per-window) per window.
+    expect(perf).toHaveLength(24 * (catalog.cnfs.length + 8));
+    expect(m.probe_classes).toHaveLength(64);
     for (let i = 0; i < 24; i++) {
-      const win = perf.slice(i * (catalog.cnfs.length + 4), (i + 1) * (catalog.cnfs.length + 4));
+      const win = perf.slice(i * (catalog.cnfs.length + 8), (i + 1) * (catalog.cnfs.length + 8));
       expect(win.slice(0, catalog.cnfs.length).map((p) => p.workloadClass)).toEqual(catalog.cnfs.map((w) => w.class));
       const probes = win.slice(catalog.cnfs.length).map((p) => p.workloadClass as string);
-      expect(new Set(probes).size).toBe(4);
+      expect(new Set(probes).size).toBe(8);
       for (const c of probes) expect(m.probe_classes).toContain(c);
     }
     for (const p of perf) {
