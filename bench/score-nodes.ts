@@ -54,6 +54,7 @@ async function main() {
   const ingestSeconds = Number(arg("ingest-seconds", "5"));
   const streams = Number(arg("ingest-streams", "16"));
   const batch = Number(arg("ingest-batch", "64"));
+  if (!Number.isInteger(batch) || batch < 2) throw new Error(`--ingest-batch must be an integer >= 2 (states per message in the batched runs), got ${arg("ingest-batch", "64")}`);
   const SIZES = arg("sizes", "100,1000,5000").split(",").map(Number);
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {
