@@ -150,7 +150,7 @@ async function startRealScorer(nodes: number, onnxThreads: number): Promise<Real
     const stream = client.ingestNodeStates((e, r) =>
       e ? reject(e) : r.accepted === nodes ? resolve() : reject(new Error(`ingest: ${JSON.stringify(r)}`)),
     );
-    for (let i = 0; i < nodes; i++) stream.write({ state: nodeState(`node-${i}`, { features: i % 3 === 0 ? BUSY : {} }) });
+    for (let i = 0; i < nodes; i++) stream.write({ state: nodeState(`node-${i}`, { features: i % 3 === 0 ? BUSY : {} }), states: [] });
     stream.end();
   });
   client.close();

@@ -1,7 +1,8 @@
 // Benchmark: ScoreNodes latency over real gRPC (scorer-svc on the main thread, regime-svc in a worker thread) for 100,
 // 1,000 and 5,000 candidate nodes, beside the raw ONNX batch inference of the same rows (the floor),
-// then NodeState ingest throughput while scoring continues. Prints ratios measured in this run.
-//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--sizes 100,1000,5000]
+// then NodeState ingest throughput while scoring continues and alone, with one state per stream message and with
+// many (IngestNodeStatesRequest.states). Prints ratios measured in this run.
+//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -52,6 +53,8 @@ async function main() {
   let bundleDir = arg("bundle-dir", "models/default");
   const ingestSeconds = Number(arg("ingest-seconds", "5"));
   const streams = Number(arg("ingest-streams", "16"));
+  const batch = Number(arg("ingest-batch", "64"));
+  if (!Number.isInteger(batch) || batch < 2) throw new Error(`--ingest-batch must be an integer >= 2 (states per message in the batched runs), got ${arg("ingest-batch", "64")}`);
   const SIZES = arg("sizes", "100,1000,5000").split(",").map(Number);
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {
@@ -83,7 +86,7 @@ async function main() {
   const seq = new Array<number>(maxN).fill(1);
   await new Promise<IngestNodeStatesResponse>((resolve, reject) => {
     const s = raw.ingestNodeStates((e, r) => (e ? reject(e) : resolve(r)));
-    names.forEach((n, i) => s.write({ state: randomState(n, seq[i]!, rnd) }));
+    names.forEach((n, i) => s.write({ state: randomState(n, seq[i]!, rnd), states: [] }));
     s.end();
   });
   for (let i = 0; i < 2000 && [...scorer.store.values()].some((r) => !r.regime); i++) await new Promise((r) => setTimeout(r, 10));
@@ -127,14 +130,37 @@ async function main() {
   }
 
   // Ingest while scoring continues: the load generator runs in a worker thread (its own core) and
-  // sends pre-encoded messages, so this thread's time goes to the server side.
-  console.log(`\nNodeState ingest for ${ingestSeconds}s over ${streams} client streams from a worker thread (pre-encoded messages), with ScoreNodes(1000) in a loop, then alone`);
-  let scoring = true;
-  const during: number[] = [];
-  const runIngest = async (firstSequence: number) => {
+  // sends pre-encoded messages, so this thread's time goes to the server side. Each mode runs with
+  // ScoreNodes(1000) in a loop, then alone; every run starts its sequences above the previous run's.
+  const v8 = await import("node:v8");
+  const youngMb = (v8.getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 2 ** 20;
+  const semi = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].find((a) => a.startsWith("--max-semi-space-size"));
+  console.log(`\nheap: ${semi ?? "default young generation (deploy/scorer-svc.yaml runs scorer-svc with NODE_OPTIONS=--max-semi-space-size=64; pass it to node here to measure that)"}; new space now ${youngMb.toFixed(0)} MiB`);
+  console.log(`NodeState ingest for ${ingestSeconds}s per run over ${streams} client streams from a worker thread (pre-encoded messages), 1 and ${batch} states per message, with ScoreNodes(1000) in a loop, then alone`);
+  let run = 0;
+  const classifiedSoFar = async () => {
+    const v = (await scorer.registry.getSingleMetric("overseer_scorer_regime_batch_size")!.get()).values;
+    const sum = v.find((x) => (x as { metricName?: string }).metricName?.endsWith("_sum"))?.value ?? 0;
+    const count = v.find((x) => (x as { metricName?: string }).metricName?.endsWith("_count"))?.value ?? 0;
+    return { vectors: sum, calls: count };
+  };
+  // CPU time of this (the server's) thread alone, from /proc: load-independent, unlike busy wall time.
+  const { readFileSync } = await import("node:fs");
+  const mainThreadCpuMs = (): number | undefined => {
+    try {
+      const f = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100) ticks
+    } catch {
+      return undefined;
+    }
+  };
+  const runIngest = async (statesPerMessage: number) => {
+    const classified0 = await classifiedSoFar();
+    const thread0 = mainThreadCpuMs();
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
-    const worker = new Worker(new URL(import.meta.url), { workerData: { role: "ingest", address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence, streams } });
+    const firstSequence = 2 + 10_000_000 * run++;
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: "ingest", address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence, streams, statesPerMessage } });
     const result = await new Promise<IngestResult>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
@@ -142,29 +168,62 @@ async function main() {
     await worker.terminate();
     const elu = performance.eventLoopUtilization(elu0);
     const cpu = process.cpuUsage(cpu0);
-    return { result, busy: elu.utilization, activeMs: elu.active, cpuUs: cpu.user + cpu.system };
+    const thread1 = mainThreadCpuMs();
+    const threadCpuMs = thread0 !== undefined && thread1 !== undefined ? thread1 - thread0 : undefined;
+    const classified1 = await classifiedSoFar();
+    const classified = { vectors: classified1.vectors - classified0.vectors, calls: classified1.calls - classified0.calls };
+    return { result, busy: elu.utilization, activeMs: elu.active, cpuUs: cpu.user + cpu.system, rate: result.accepted / result.seconds, classified, threadCpuMs };
   };
   const report = (label: string, r: Awaited<ReturnType<typeof runIngest>>) => {
-    const rate = r.result.accepted / r.result.seconds;
     const usPerUpdate = (r.activeMs * 1000) / Math.max(1, r.result.accepted);
-    console.log(`${label}: accepted ${r.result.accepted} of ${r.result.sent} sent (ignored ${r.result.ignored}, rejected ${r.result.rejected}) in ${r.result.seconds.toFixed(2)} s = ${Math.round(rate)} updates/s (target >= 20000: ${rate >= 20000 ? "met" : "NOT met"})`);
+    console.log(`${label}: accepted ${r.result.accepted} of ${r.result.sent} sent in ${r.result.messages} messages (ignored ${r.result.ignored}, rejected ${r.result.rejected}) in ${r.result.seconds.toFixed(2)} s = ${Math.round(r.rate)} updates/s (target >= 20000: ${r.rate >= 20000 ? "met" : "NOT met"})`);
     const cpuPerUpdate = r.cpuUs / Math.max(1, r.result.accepted);
+    if (r.threadCpuMs !== undefined) {
+      const us = (r.threadCpuMs * 1000) / Math.max(1, r.result.accepted);
+      console.log(`  server thread CPU ${us.toFixed(1)} µs per update (/proc, 10 ms ticks; not inflated by other processes) -> ~${Math.round(1e6 / us)} updates/s on a core of its own`);
+    }
     console.log(`  server thread busy ${(r.busy * 100).toFixed(0)}%: ${usPerUpdate.toFixed(1)} µs of server-thread time per update (everything on that thread included) -> ~${Math.round(1e6 / usPerUpdate)} updates/s if it had a core to itself`);
     console.log(`  process CPU ${cpuPerUpdate.toFixed(1)} µs per update, all threads (load generator + ingest + regime classification + any scoring) -> ~${Math.round((2 * 1e6) / cpuPerUpdate)} updates/s on 2 idle cores`);
+    console.log(`  regime classification: ${r.classified.calls} Classify calls, ${r.classified.vectors} vectors = ${(r.classified.vectors / Math.max(1, r.result.accepted)).toFixed(2)} per accepted update (a node updated again before its flush is classified once)`);
   };
-  const scoringLoop = (async () => {
-    while (scoring) {
-      const t = performance.now();
-      await client.scoreNodes({ workload, nodeNames: names.slice(0, 1000) });
-      during.push(performance.now() - t);
-    }
-  })();
-  const withScoring = await runIngest(2);
-  scoring = false;
-  await scoringLoop;
-  report("with scoring", withScoring);
-  console.log(`  ScoreNodes(1000) during ingest: ${during.length} calls, p50 ${ms(pct(during, 50))}, p99 ${ms(pct(during, 99))}`);
-  report("ingest alone", await runIngest(1_000_000));
+  const withScoring = async (statesPerMessage: number) => {
+    let scoring = true;
+    const during: number[] = [];
+    const loop = (async () => {
+      while (scoring) {
+        const t = performance.now();
+        await client.scoreNodes({ workload, nodeNames: names.slice(0, 1000) });
+        during.push(performance.now() - t);
+      }
+    })();
+    const r = await runIngest(statesPerMessage);
+    scoring = false;
+    await loop;
+    return { ...r, during };
+  };
+  const rows: { label: string; rate: number; threadUs?: number; cpuUs: number }[] = [];
+  const row = (label: string, r: Awaited<ReturnType<typeof runIngest>>) => ({
+    label,
+    rate: r.rate,
+    threadUs: r.threadCpuMs === undefined ? undefined : (r.threadCpuMs * 1000) / Math.max(1, r.result.accepted),
+    cpuUs: r.cpuUs / Math.max(1, r.result.accepted),
+  });
+  for (const per of [1, batch]) {
+    const mode = per === 1 ? "1 state per message" : `${per} states per message`;
+    const ws = await withScoring(per);
+    report(`with scoring, ${mode}`, ws);
+    console.log(`  ScoreNodes(1000) during ingest: ${ws.during.length} calls, p50 ${ms(pct(ws.during, 50))}, p99 ${ms(pct(ws.during, 99))}`);
+    const alone = await runIngest(per);
+    report(`ingest alone, ${mode}`, alone);
+    rows.push(row(`${mode}, with ScoreNodes(1000) looping`, ws), row(`${mode}, alone`, alone));
+  }
+  const base = rows[0]!.rate;
+  console.log(`\ningest summary (ratio vs 1 state per message with scoring, same run; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")})`);
+  console.log(`  ${"mode".padEnd(52)} ${"updates/s".padStart(9)}  ratio  server-thread CPU/update  process CPU/update  target >= 20000`);
+  for (const r of rows) {
+    const t = r.threadUs === undefined ? "n/a" : `${r.threadUs.toFixed(1)} µs`;
+    console.log(`  ${r.label.padEnd(52)} ${String(Math.round(r.rate)).padStart(9)}  ${(r.rate / base).toFixed(2).padStart(5)}x  ${t.padStart(24)}  ${`${r.cpuUs.toFixed(1)} µs`.padStart(18)}  ${r.rate >= 20000 ? "met" : "NOT met"}`);
+  }
   const s5 = summary[5000];
   if (s5) console.log(`\n5000 nodes: p99 ${ms(s5.p99)} = ${(s5.p99 / s5.floorP99).toFixed(2)}x the floor p99 (target <= 2x: ${s5.p99 <= 2 * s5.floorP99 ? "met" : "NOT met"}; < 20 ms: ${s5.p99 < 20 ? "met" : "NOT met"})`);
 
@@ -177,6 +236,7 @@ async function main() {
 
 interface IngestResult {
   sent: number;
+  messages: number;
   accepted: number;
   ignored: number;
   rejected: number;
@@ -192,9 +252,10 @@ function varint(buf: Buffer, off: number, v: number): number {
   return off;
 }
 
-/** Worker: streams NodeStates for `seconds`, each node's sequence increasing; messages are the
- * node's encoded state (sequence 0, omitted) plus the sequence field appended (protobuf merges). */
-async function ingestWorker(d: { address: string; nodes: number; seconds: number; firstSequence: number; streams: number }): Promise<IngestResult> {
+/** Worker: streams NodeStates for `seconds`, each node's sequence increasing, `statesPerMessage` per message
+ * (1: the `state` field; more: the `states` field). A state is the node's encoded state (sequence 0,
+ * omitted) plus the sequence field appended (protobuf merges). */
+async function ingestWorker(d: { address: string; nodes: number; seconds: number; firstSequence: number; streams: number; statesPerMessage: number }): Promise<IngestResult> {
   const def = { ingestNodeStates: { ...ScorerServiceService.ingestNodeStates, requestSerialize: (b: Buffer) => b } };
   const Ctor = grpc.makeGenericClientConstructor(def as unknown as grpc.ServiceDefinition, "ScorerService");
   const c = new Ctor(d.address, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 }) as unknown as {
@@ -204,7 +265,13 @@ async function ingestWorker(d: { address: string; nodes: number; seconds: number
   const rnd = lcg(7);
   const base = Array.from({ length: d.nodes }, (_, i) => Buffer.from(NodeStateMsg.encode({ ...randomState(`node-${String(i).padStart(5, "0")}`, 0, rnd), observedAt: new Date() }).finish()));
   const seq = new Array<number>(d.nodes).fill(d.firstSequence);
+  const per = Math.max(1, d.statesPerMessage);
+  // field 1 (state) for one state per message, field 2 (repeated states) for batches
+  const tag = per === 1 ? 0x0a : 0x12;
+  const maxState = Math.max(...base.map((b) => b.length)) + 11 + 6;
+  const scratch = Buffer.allocUnsafe(per * maxState);
   let sent = 0;
+  let messages = 0;
   const t0 = performance.now();
   // One stream per simulated agent group: grpc-js reads one message per event-loop turn per stream
   // (pause/resume per message), so a single stream measures that turn, not the scorer.
@@ -214,19 +281,22 @@ async function ingestWorker(d: { address: string; nodes: number; seconds: number
       let k = first;
       const pump = () => {
         while (performance.now() - t0 < d.seconds * 1000) {
-          const b = base[k]!;
-          const inner = Buffer.allocUnsafe(b.length + 11);
-          b.copy(inner, 0);
-          inner[b.length] = 0x18;
-          const innerLen = varint(inner, b.length + 1, seq[k]!++);
-          const msg = Buffer.allocUnsafe(innerLen + 6);
-          msg[0] = 0x0a;
-          const off = varint(msg, 1, innerLen);
-          inner.copy(msg, off, 0, innerLen);
-          sent++;
-          k += d.streams;
-          if (k >= d.nodes) k = first;
-          if (!s.write(msg.subarray(0, off + innerLen))) {
+          let off = 0;
+          for (let j = 0; j < per; j++) {
+            const b = base[k]!;
+            const inner = Buffer.allocUnsafe(b.length + 11);
+            b.copy(inner, 0);
+            inner[b.length] = 0x18;
+            const innerLen = varint(inner, b.length + 1, seq[k]!++);
+            scratch[off] = tag;
+            off = varint(scratch, off + 1, innerLen);
+            off += inner.copy(scratch, off, 0, innerLen);
+            sent++;
+            k += d.streams;
+            if (k >= d.nodes) k = first;
+          }
+          messages++;
+          if (!s.write(Buffer.from(scratch.subarray(0, off)))) {
             s.once("drain", pump);
             return;
           }
@@ -239,7 +309,7 @@ async function ingestWorker(d: { address: string; nodes: number; seconds: number
   const resp = answers.reduce((a, r) => ({ accepted: a.accepted + r.accepted, ignored: a.ignored + r.ignored, rejected: a.rejected + r.rejected }), { accepted: 0, ignored: 0, rejected: 0 });
   const seconds = (performance.now() - t0) / 1000;
   c.close();
-  return { sent, ...resp, seconds };
+  return { sent, messages, ...resp, seconds };
 }
 
 if (isMainThread) {

@@ -36,9 +36,9 @@ beforeAll(async () => {
   raw = new ScorerServiceClient(`127.0.0.1:${scorer.grpcPort}`, grpc.credentials.createInsecure());
   await new Promise<void>((resolve, reject) => {
     const stream = raw.ingestNodeStates((e, r) => (e ? reject(e) : r.accepted === 3 ? resolve() : reject(new Error(JSON.stringify(r)))));
-    stream.write({ state: nodeState("quiet") });
-    stream.write({ state: nodeState("busy", { features: BUSY }) });
-    stream.write({ state: nodeState("stale", { observedAt: new Date(Date.now() - 60_000) }) });
+    stream.write({ state: nodeState("quiet"), states: [] });
+    stream.write({ state: nodeState("busy", { features: BUSY }), states: [] });
+    stream.write({ state: nodeState("stale", { observedAt: new Date(Date.now() - 60_000) }), states: [] });
     stream.end();
   });
   for (let i = 0; i < 500 && ![...scorer.store.values()].every((n) => n.regime !== undefined); i++) await new Promise((r) => setTimeout(r, 10));

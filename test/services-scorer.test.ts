@@ -17,7 +17,7 @@ import { regimeConfig, scorerConfig, waitFor } from "../lib/scorer/testing/servi
 function ingest(c: ScorerServiceClient, states: (NodeState | undefined)[]): Promise<IngestNodeStatesResponse> {
   return new Promise((resolve, reject) => {
     const stream = c.ingestNodeStates((e, r) => (e ? reject(e) : resolve(r)));
-    for (const s of states) stream.write({ state: s });
+    for (const s of states) stream.write({ state: s, states: [] });
     stream.end();
   });
 }

@@ -1,10 +1,7 @@
 // ScorerService: decode and check requests, decide with the scoring engine, encode answers.
-import type * as grpc from "@grpc/grpc-js";
 import type {
   ExplainScoresRequest,
   FilterNodesRequest,
-  IngestNodeStatesRequest,
-  IngestNodeStatesResponse,
   ReportPlacementRequest,
   ScoreNodesRequest,
   ScorerServiceServer,
@@ -14,6 +11,7 @@ import type { BundleHolder, LogFn } from "../bundle/bundle-holder.js";
 import { InvalidArgumentError, NotFoundError, UnavailableError, unary } from "../grpc/errors.js";
 import type { DecisionClassifier } from "./decision-classify.js";
 import { toExplanation, toNodeScore, toNodeStateEntry } from "./explain.js";
+import { createIngestHandler } from "./ingest-stream.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
 import { resolveProfile } from "./profiles.js";
@@ -68,44 +66,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
   }
 
   const timed = metrics.service.timed;
-  const ingestCounters = {
-    accepted: metrics.ingested.labels("grpc", "accepted"),
-    ignored: metrics.ingested.labels("grpc", "ignored"),
-    rejected: metrics.ingested.labels("grpc", "rejected"),
-  };
-
-  const ingestNodeStates: grpc.handleClientStreamingCall<IngestNodeStatesRequest, IngestNodeStatesResponse> = (call, callback) => {
-    const counts = { accepted: 0, ignored: 0, rejected: 0 };
-    // Metric counters are advanced in blocks: a labelled prom-client inc per message costs more than the upsert.
-    const unflushed = { accepted: 0, ignored: 0, rejected: 0 };
-    const flush = () => {
-      for (const k of ["accepted", "ignored", "rejected"] as const) {
-        if (unflushed[k] > 0) ingestCounters[k].inc(unflushed[k]);
-        unflushed[k] = 0;
-      }
-    };
-    let sinceFlush = 0;
-    let loggedReject = false;
-    call.on("data", (req: IngestNodeStatesRequest) => {
-      const r = store.upsert(req.state);
-      counts[r.outcome]++;
-      unflushed[r.outcome]++;
-      if (++sinceFlush >= 256) {
-        sinceFlush = 0;
-        flush();
-      }
-      if (r.outcome === "accepted") deps.onAccepted();
-      else if (r.outcome === "rejected" && !loggedReject) {
-        loggedReject = true;
-        deps.log?.("warn", "NodeState rejected (first of this stream)", { node: req.state?.nodeName ?? "", reason: r.reason, peer: call.getPeer() });
-      }
-    });
-    call.on("end", () => {
-      flush();
-      callback(null, counts);
-    });
-    call.on("error", () => flush());
-  };
+  const ingestNodeStates = createIngestHandler({ store, metrics, onAccepted: deps.onAccepted, now: deps.now, log: deps.log });
 
   return {
     ingestNodeStates,

@@ -94,8 +94,26 @@ export function scoreBasisToJSON(object: ScoreBasis): string {
   }
 }
 
+/**
+ * One stream message carries one state (`state`), many (`states`), or both. A relay, replay or
+ * simulator that publishes many nodes from one process should batch: the receiver's cost is
+ * dominated by per-message work, not per-state work.
+ */
 export interface IngestNodeStatesRequest {
-  state?: NodeState | undefined;
+  /** A single state (the original form; agents publishing one node send this). */
+  state?:
+    | NodeState
+    | undefined;
+  /**
+   * Many states in one message. When `state` is set too, it is applied first, then these in order.
+   * Each state is checked on its own, exactly as if it came in its own message: an invalid one is
+   * rejected and counted, an older or duplicate sequence number (also one earlier in this same
+   * list) is ignored and counted, and the valid ones are kept. The number of states is bounded
+   * only by the receiver's maximum message size (scorer-svc --max-message-bytes); a larger message
+   * fails the stream with RESOURCE_EXHAUSTED and nothing in that message is applied. A message
+   * with neither field set counts as one rejected state.
+   */
+  states: NodeState[];
 }
 
 export interface IngestNodeStatesResponse {
@@ -247,13 +265,16 @@ export interface GetNodeStateResponse {
 }
 
 function createBaseIngestNodeStatesRequest(): IngestNodeStatesRequest {
-  return { state: undefined };
+  return { state: undefined, states: [] };
 }
 
 export const IngestNodeStatesRequest: MessageFns<IngestNodeStatesRequest> = {
   encode(message: IngestNodeStatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.state !== undefined) {
       NodeState.encode(message.state, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.states) {
+      NodeState.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -279,6 +300,14 @@ export const IngestNodeStatesRequest: MessageFns<IngestNodeStatesRequest> = {
             message.state = NodeState.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.states.push(NodeState.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -292,13 +321,19 @@ export const IngestNodeStatesRequest: MessageFns<IngestNodeStatesRequest> = {
   },
 
   fromJSON(object: any): IngestNodeStatesRequest {
-    return { state: isSet(object.state) ? NodeState.fromJSON(object.state) : undefined };
+    return {
+      state: isSet(object.state) ? NodeState.fromJSON(object.state) : undefined,
+      states: globalThis.Array.isArray(object?.states) ? object.states.map((e: any) => NodeState.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: IngestNodeStatesRequest): unknown {
     const obj: any = {};
     if (message.state !== undefined) {
       obj.state = NodeState.toJSON(message.state);
+    }
+    if (message.states?.length) {
+      obj.states = message.states.map((e) => NodeState.toJSON(e));
     }
     return obj;
   },
@@ -311,6 +346,7 @@ export const IngestNodeStatesRequest: MessageFns<IngestNodeStatesRequest> = {
     message.state = (object.state !== undefined && object.state !== null)
       ? NodeState.fromPartial(object.state)
       : undefined;
+    message.states = object.states?.map((e) => NodeState.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2721,6 +2757,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "state",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "states",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".overseer.v1.NodeState",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "states",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -3779,184 +3827,204 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 0],
+        "span": [30, 0, 41, 1],
+        "leadingComments":
+          " One stream message carries one state (`state`), many (`states`), or both. A relay, replay or\n simulator that publishes many nodes from one process should batch: the receiver's cost is\n dominated by per-message work, not per-state work.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 0, 2, 0],
+        "span": [32, 2, 22],
+        "leadingComments": " A single state (the original form; agents publishing one node send this).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 0, 2, 1],
+        "span": [40, 2, 32],
+        "leadingComments":
+          " Many states in one message. When `state` is set too, it is applied first, then these in order.\n Each state is checked on its own, exactly as if it came in its own message: an invalid one is\n rejected and counted, an older or duplicate sequence number (also one earlier in this same\n list) is ignored and counted, and the valid ones are kept. The number of states is bounded\n only by the receiver's maximum message size (scorer-svc --max-message-bytes); a larger message\n fails the stream with RESOURCE_EXHAUSTED and nothing in that message is applied. A message\n with neither field set counts as one rejected state.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 1, 2, 1],
-        "span": [34, 2, 21],
+        "span": [46, 2, 21],
         "leadingComments": " Older or duplicate sequence numbers, ignored.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 1, 2, 2],
-        "span": [36, 2, 22],
+        "span": [48, 2, 22],
         "leadingComments": " Invalid states (wrong schema, bad values), rejected.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2],
-        "span": [40, 0, 59, 1],
+        "span": [52, 0, 71, 1],
         "leadingComments": " SoloProfile is a workload's behaviour when it runs alone on a quiet node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 0],
-        "span": [42, 2, 19],
+        "span": [54, 2, 19],
         "leadingComments": " Cores the workload keeps busy.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 1],
-        "span": [44, 2, 34],
+        "span": [56, 2, 34],
         "leadingComments": " Instructions retired per second, all its cores.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 2],
-        "span": [46, 2, 35],
+        "span": [58, 2, 35],
         "leadingComments": " LLC working set in bytes.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 9],
-        "span": [54, 2, 39],
+        "span": [66, 2, 39],
         "leadingComments":
           " Accesses that miss L2 and reach the LLC, per 1000 instructions (how hard it leans on the LLC).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 10],
-        "span": [56, 2, 38],
+        "span": [68, 2, 38],
         "leadingComments":
           " Share of cycles stalled on LLC hits (the part an LLC-share loss turns into DRAM stalls).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 11],
-        "span": [58, 2, 40],
+        "span": [70, 2, 40],
         "leadingComments": " Share of cycles stalled on DRAM (the part a higher loaded DRAM latency stretches).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [62, 0, 72, 1],
+        "span": [74, 0, 84, 1],
         "leadingComments": " WorkloadSpec is the pod being placed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 3],
-        "span": [67, 2, 28],
+        "span": [79, 2, 28],
         "leadingComments": " Catalog class (annotation overseer.io/workload-class); empty means unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 4],
-        "span": [69, 2, 31],
+        "span": [81, 2, 31],
         "leadingComments": " A profile carried by the pod itself overrides the bundle's.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 5],
-        "span": [71, 2, 26],
+        "span": [83, 2, 26],
         "leadingComments": " Largest acceptable slowdown factor (e.g. 1.2); 0 means no limit.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0],
-        "span": [75, 0, 87, 1],
+        "span": [87, 0, 99, 1],
         "leadingComments": " ScoreBasis says what a score rests on.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 1],
-        "span": [78, 2, 24],
+        "span": [90, 2, 24],
         "leadingComments": " The interference model's conservative bound on fresh state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 2],
-        "span": [80, 2, 35],
+        "span": [92, 2, 35],
         "leadingComments": " The node's state is older than the freshness bound: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 3],
-        "span": [82, 2, 42],
+        "span": [94, 2, 42],
         "leadingComments": " No state was ever received for the node: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 4],
-        "span": [84, 2, 45],
+        "span": [96, 2, 45],
         "leadingComments": " Features the model needs are absent: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 5],
-        "span": [86, 2, 41],
+        "span": [98, 2, 41],
         "leadingComments": " The model failed or returned a non-finite value: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [92, 2, 18],
+        "span": [104, 2, 18],
         "leadingComments": " 0..10, 10 best (kube-scheduler's MaxExtenderPriority).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 2],
-        "span": [94, 2, 32],
+        "span": [106, 2, 32],
         "leadingComments": " Predicted slowdown factor (solo throughput / throughput here, >= 1).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 3],
-        "span": [96, 2, 34],
+        "span": [108, 2, 34],
         "leadingComments": " Conservative upper bound of the slowdown factor.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6, 2, 0],
-        "span": [108, 2, 32],
+        "span": [120, 2, 32],
         "leadingComments": " One score per requested node, in request order.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 1],
-        "span": [135, 2, 29],
+        "span": [147, 2, 29],
         "leadingComments": " Node features used (empty for an unknown node).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 2],
-        "span": [137, 2, 41],
+        "span": [149, 2, 41],
         "leadingComments": " Age of the node's state at scoring time.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 4],
-        "span": [140, 2, 26],
+        "span": [152, 2, 26],
         "leadingComments": " The profile the prediction used.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 5],
-        "span": [142, 2, 28],
+        "span": [154, 2, 28],
         "leadingComments": ' Where the profile came from: "pod", "bundle" or "default".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 6],
-        "span": [144, 2, 31],
+        "span": [156, 2, 31],
         "leadingComments": " Recent placements charged on top of the measured state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 7],
-        "span": [146, 2, 21],
+        "span": [158, 2, 21],
         "leadingComments": " Human-readable summary.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 0],
-        "span": [164, 2, 22],
+        "span": [176, 2, 22],
         "leadingComments": " Only nodes whose state is fresh.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],

@@ -65,7 +65,7 @@ export function createGrpcPublisher(opts: GrpcPublisherOptions): Publisher & { r
 
   const write = (s: grpc.ClientWritableStream<IngestNodeStatesRequest>, p: Pending) =>
     new Promise<void>((resolve, reject) => {
-      const ok = s.write({ state: p.state }, (err: Error | null | undefined) => (err ? reject(err) : resolve()));
+      const ok = s.write({ state: p.state, states: [] }, (err: Error | null | undefined) => (err ? reject(err) : resolve()));
       void ok;
     });
 

@@ -12,6 +12,9 @@ import {
 
 export class ScorerFeedError extends Error {}
 
+/** States per IngestNodeStates message: ~20 KB messages, far below the scorer's message size limit. */
+export const INGEST_STATES_PER_MESSAGE = 64;
+
 export class ScorerFeed {
   readonly client: ScorerServiceClient;
 
@@ -23,14 +26,17 @@ export class ScorerFeed {
     return new Date(Date.now() + ms);
   }
 
-  /** Streams the states in one IngestNodeStates call. */
+  /**
+   * Streams the states in one IngestNodeStates call, `INGEST_STATES_PER_MESSAGE` per message (the
+   * `states` field): this feed replays many nodes from one process, and the scorer's cost is per message.
+   */
   ingest(states: readonly NodeState[]): Promise<IngestNodeStatesResponse> {
     return new Promise((resolve, reject) => {
       const stream = this.client.ingestNodeStates(new grpc.Metadata(), { deadline: this.deadline() }, (err, res) => {
         if (err) reject(new ScorerFeedError(`IngestNodeStates to ${this.address} failed: ${err.message}`));
         else resolve(res!);
       });
-      for (const state of states) stream.write({ state });
+      for (let i = 0; i < states.length; i += INGEST_STATES_PER_MESSAGE) stream.write({ states: states.slice(i, i + INGEST_STATES_PER_MESSAGE) });
       stream.end();
     });
   }
