@@ -28,7 +28,7 @@ const upf: WorkloadSpec = { podNamespace: "cnf", podName: "bench", podUid: "uid-
 function ingest(c: ScorerServiceClient, states: NodeState[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = c.ingestNodeStates((e) => (e ? reject(e) : resolve()));
-    for (const st of states) s.write({ state: st });
+    for (const st of states) s.write({ state: st, states: [] });
     s.end();
   });
 }

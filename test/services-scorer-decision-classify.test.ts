@@ -24,7 +24,7 @@ function ingest(address: string, states: NodeState[]): Promise<void> {
   const c = new ScorerServiceClient(address, grpc.credentials.createInsecure());
   return new Promise<void>((resolve, reject) => {
     const stream = c.ingestNodeStates((e) => (c.close(), e ? reject(e) : resolve()));
-    for (const s of states) stream.write({ state: s });
+    for (const s of states) stream.write({ state: s, states: [] });
     stream.end();
   });
 }
