@@ -35,14 +35,26 @@ INTERACTION_NAMES: tuple[str, ...] = (
 )
 INTERACTION_COUNT = len(INTERACTION_NAMES)
 ABSENT_VALUE = -1.0
+NODE_INPUTS = ("mem_bandwidth_fraction_of_peak", "mem_read_bytes_per_sec", "mem_write_bytes_per_sec",
+               "llc_occupancy_fraction", "l2_misses_per_kilo_instr", "cpu_utilization_fraction")
+PROFILE_INPUTS = ("mem_read_bytes_per_sec", "mem_write_bytes_per_sec", "llc_working_set_bytes",
+                  "l3_bound_stall_fraction", "dram_bound_stall_fraction")
 
 
 class _Graph:
-    def __init__(self, prefix: str, source: str):
+    def __init__(self, prefix: str, source: str, columns: list[int]):
         self.prefix, self.source = prefix, source
         self.nodes: list[onnx.NodeProto] = []
         self.inits: list[onnx.TensorProto] = []
         self._n = 0
+        # Work on the transpose: every column becomes a contiguous [1, N] row. onnxruntime's broadcasting
+        # of an [N, 1] column against a scalar walks N runs of length 1 and costs more than everything else.
+        rows = self.op("Transpose", source, perm=[1, 0])
+        picked = self.op("Gather", rows, self.const(columns, np.int64), axis=0)
+        names = [f"{prefix}col_{c}" for c in columns]
+        self.nodes.append(helper.make_node("Split", [picked, self.const([1] * len(columns), np.int64)], names,
+                                           name=f"{prefix}split", axis=0))
+        self._columns = dict(zip(columns, names, strict=True))
 
     def _name(self, hint: str) -> str:
         self._n += 1
@@ -59,52 +71,63 @@ class _Graph:
         return out
 
     def column(self, index: int) -> str:
-        return self.op("Gather", self.source, self.const([index], np.int64), axis=1)
+        return self._columns[index]
 
 
 def interaction_nodes(source: str, output: str, prefix: str = "ix_") -> tuple[list, list]:
     """Nodes and initializers computing `output` = [source, interactions] ([N, W] -> [N, W + 7])."""
-    g = _Graph(prefix, source)
     f_col = {n: i for i, n in enumerate(FEATURE_NAMES)}
     p_col = {n: 2 * FEATURE_COUNT + i for i, n in enumerate(PROFILE_FEATURE_NAMES)}
+    used = [f_col[n] for n in NODE_INPUTS] + [FEATURE_COUNT + f_col[n] for n in NODE_INPUTS] + \
+        [p_col[n] for n in PROFILE_INPUTS]
+    g = _Graph(prefix, source, used)
 
     def node(name: str) -> str:
         return g.column(f_col[name])
 
     def present(*names: str) -> str:
+        """Product of presence flags (exactly 0 or 1 in the input)."""
         flags = [g.column(FEATURE_COUNT + f_col[n]) for n in names]
         acc = flags[0]
         for f in flags[1:]:
             acc = g.op("Mul", acc, f)
-        return g.op("Greater", acc, g.const(0.5))
+        return acc
 
+    def unless_absent(flag: str, value: str) -> str:
+        """value where flag is 1, ABSENT_VALUE (-1) where it is 0: (value + 1) * flag - 1 (cheaper than Where)."""
+        return g.op("Sub", g.op("Mul", g.op("Add", value, one), flag), one)
+
+    def at_least(x: str, lo: float) -> str:
+        return g.op("Clip", x, g.const(lo), "")
+
+    one = g.const(1.0)
     u = node("mem_bandwidth_fraction_of_peak")
     node_bw = g.op("Add", node("mem_read_bytes_per_sec"), node("mem_write_bytes_per_sec"))
     own_bw = g.op("Add", g.column(p_col["mem_read_bytes_per_sec"]), g.column(p_col["mem_write_bytes_per_sec"]))
-    peak = g.op("Div", node_bw, g.op("Max", u, g.const(1e-4)))
-    own_share = g.op("Div", own_bw, g.op("Max", peak, g.const(1.0)))
-    zero = g.const(0.0)
+    peak = g.op("Div", node_bw, at_least(u, 1e-4))
+    own_share = g.op("Div", own_bw, at_least(peak, 1.0))
     has_rw = present("mem_read_bytes_per_sec", "mem_write_bytes_per_sec")
-    u_after = g.op("Add", u, g.op("Where", has_rw, own_share, zero))
-    uc = g.op("Min", u_after, g.const(0.999))
-    lat = g.op("Div", g.op("Mul", uc, uc), g.op("Max", g.op("Sub", g.const(1.0), uc), g.const(1e-3)))
+    u_after = g.op("Add", u, g.op("Mul", own_share, has_rw))
+    uc = g.op("Clip", u_after, "", g.const(0.999))
+    lat = g.op("Div", g.op("Mul", uc, uc), at_least(g.op("Sub", one, uc), 1e-3))
 
     dram = g.column(p_col["dram_bound_stall_fraction"])
     l3 = g.column(p_col["l3_bound_stall_fraction"])
-    log_ws = g.op("Log", g.op("Max", g.column(p_col["llc_working_set_bytes"]), g.const(1.0)))
+    log_ws = g.op("Log", at_least(g.column(p_col["llc_working_set_bytes"]), 1.0))
     demand = g.op("Mul", node("l2_misses_per_kilo_instr"), node("cpu_utilization_fraction"))
     has_u = present("mem_bandwidth_fraction_of_peak")
-    absent = g.const(ABSENT_VALUE)
     cols = [
-        g.op("Where", has_u, g.op("Mul", dram, lat), absent),
-        g.op("Where", has_u, g.op("Mul", l3, lat), absent),
-        g.op("Where", present("llc_occupancy_fraction"), g.op("Mul", l3, node("llc_occupancy_fraction")), absent),
+        unless_absent(has_u, g.op("Mul", dram, lat)),
+        unless_absent(has_u, g.op("Mul", l3, lat)),
+        unless_absent(present("llc_occupancy_fraction"), g.op("Mul", l3, node("llc_occupancy_fraction"))),
         g.op("Mul", l3, log_ws),
-        g.op("Where", present("l2_misses_per_kilo_instr", "cpu_utilization_fraction"), g.op("Mul", l3, demand), absent),
-        g.op("Where", has_u, g.op("Mul", dram, u), absent),
-        g.op("Where", has_u, g.op("Mul", l3, u), absent),
+        unless_absent(present("l2_misses_per_kilo_instr", "cpu_utilization_fraction"), g.op("Mul", l3, demand)),
+        unless_absent(has_u, g.op("Mul", dram, u)),
+        unless_absent(has_u, g.op("Mul", l3, u)),
     ]
-    g.nodes.append(helper.make_node("Concat", [source, *cols], [output], name=f"{prefix}concat", axis=1))
+    stacked = g.op("Concat", *cols, axis=0)
+    g.nodes.append(helper.make_node("Concat", [source, g.op("Transpose", stacked, perm=[1, 0])], [output],
+                                    name=f"{prefix}concat", axis=1))
     return g.nodes, g.inits
 
 
