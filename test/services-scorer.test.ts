@@ -120,7 +120,7 @@ describe("scorer-svc with regime-svc", () => {
     const unknown = await client.explainScores({ workload: { ...upf, workloadClass: "mystery" }, nodeNames: ["quiet"] });
     expect(unknown.explanations[0]!.profileSource).toBe("default");
     expect(unknown.explanations[0]!.summary).toMatch(/profile stream-noisy \(default\)/);
-    const own = await client.explainScores({ workload: { ...upf, soloProfile: { cores: 1, instructionsPerSec: 1e9, llcWorkingSetBytes: 1e6, memReadBytesPerSec: 1e8, memWriteBytesPerSec: 1e8, llcMissesPerKiloInstr: 0.1, tmaRetiringFraction: 0.7, tmaBackendBoundFraction: 0.1, tmaMemoryBoundFraction: 0.05 } }, nodeNames: ["quiet"] });
+    const own = await client.explainScores({ workload: { ...upf, soloProfile: { cores: 1, instructionsPerSec: 1e9, llcWorkingSetBytes: 1e6, memReadBytesPerSec: 1e8, memWriteBytesPerSec: 1e8, llcMissesPerKiloInstr: 0.1, tmaRetiringFraction: 0.7, tmaBackendBoundFraction: 0.1, tmaMemoryBoundFraction: 0.05, l2MissesPerKiloInstr: 2, l3BoundStallFraction: 0.03, dramBoundStallFraction: 0.02 } }, nodeNames: ["quiet"] });
     expect(own.explanations[0]!.profileSource).toBe("pod");
   });
 
@@ -153,7 +153,7 @@ describe("scorer-svc with regime-svc", () => {
     ["NaN max_slowdown", { workload: { ...upf, maxSlowdown: NaN }, nodeNames: ["quiet"] }, /workload\.max_slowdown is NaN/],
     ["too many candidates", { workload: upf, nodeNames: Array.from({ length: 101 }, (_, i) => `n${i}`) }, /node_names has 101 entries, the limit is 100/],
     ["an empty node name", { workload: upf, nodeNames: ["quiet", ""] }, /node_names\[1\] is empty/],
-    ["a negative solo profile value", { workload: { ...upf, soloProfile: { cores: -1, instructionsPerSec: 1, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0, llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0 } }, nodeNames: ["quiet"] }, /workload\.solo_profile\.cores is -1/],
+    ["a negative solo profile value", { workload: { ...upf, soloProfile: { cores: -1, instructionsPerSec: 1, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0, llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0, l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0 } }, nodeNames: ["quiet"] }, /workload\.solo_profile\.cores is -1/],
   ])("rejects %s with INVALID_ARGUMENT", async (_n, req, message) => {
     const err = (await client.scoreNodes(req as never).catch((e) => e)) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);

@@ -6,7 +6,7 @@ import { chargeRow, worstDemand } from "./placement-charge.js";
 const F = FEATURE_COUNT;
 const profile = (p: Partial<SoloProfile>): SoloProfile => ({
   cores: 0, instructionsPerSec: 0, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0,
-  llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0, ...p,
+  llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0, l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0, ...p,
 });
 const cap = { peakMemoryBandwidthBytesPerSec: 100e9, logicalCpus: 100, llcBytes: 100e6 };
 

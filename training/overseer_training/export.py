@@ -93,7 +93,9 @@ def write_bundle(out: str | Path, c: Corpus, seed: int, regime: RegimeClassifier
         "seed": seed,
         "files": {f: sha256_file(out / f) for f in ("regime.onnx", "interference.onnx")},
         "library_versions": {lib: pkg_version(lib) for lib in LIBRARIES},
-        "held_out_metrics": {"overall": metrics["overall"], "per_workload": metrics["per_workload"]},
+        "held_out_metrics": {"overall": metrics["overall"], "per_workload": metrics["per_workload"],
+                             **({"reference_unseen_nodes": metrics["reference_unseen_nodes"]}
+                                if "reference_unseen_nodes" in metrics else {})},
         "upper_margin": interference.margin,
         "synthetic": c.synthetic,
     }

@@ -125,6 +125,34 @@ def leave_one_workload_out(c: Corpus, labels: np.ndarray, regime_proba: np.ndarr
             "overall": overall, "per_workload": per, "upper_margin": round(final_margin, 6)}
 
 
+def unseen_nodes_reference(c: Corpus, regime_proba: np.ndarray, seed: int,
+                           trainer: Trainer = train_interference, share: float = 0.2) -> dict:
+    """A reference point for the held-out numbers: the same model trained on every workload but scored on
+    node states of nodes it never saw (a seeded `share` of the nodes). What is left is the error the
+    node features cannot explain (measurement noise, unobserved state), a floor for any held-out workload."""
+    names = np.array(c.node_names)
+    nodes = np.unique(names)
+    held = set(np.random.default_rng(seed).choice(nodes, max(1, int(round(share * len(nodes)))), replace=False))
+    on_held = np.isin(names[c.perf_state], list(held))
+    train = np.flatnonzero(~on_held)
+    test = np.flatnonzero(on_held & np.isin(c.perf_class, c.cnf_classes))
+    if len(train) < MIN_TRAIN_ROWS or len(test) < MIN_TEST_ROWS:
+        return {"skipped": "too few nodes for an unseen-node split"}
+    model = trainer(*corpus_rows(c, regime_proba, train), seed)
+    model.margin = 0.0
+    x_test, y_test = corpus_rows(c, regime_proba, test)
+    point, _ = model.predict(x_test)
+    ape = np.abs(point - y_test) / y_test
+    out = {"nodes_held_out": len(held), "records": int(len(test)), "slowdown_mape": round(float(ape.mean()), 6)}
+    variants = c.manifest.get("node_variants")
+    if isinstance(variants, list) and len(variants) == c.manifest.get("node_count"):
+        index = {n: i for i, n in enumerate(sorted(nodes))}
+        if len(index) == len(variants):
+            v = np.array([variants[index[n]] for n in names[c.perf_state[test]]])
+            out["slowdown_mape_by_variant"] = {str(k): round(float(ape[v == k].mean()), 6) for k in np.unique(v)}
+    return out
+
+
 def format_table(metrics: dict) -> str:
     tag = " [SYNTHETIC DATA]" if metrics.get("synthetic") else ""
     w = max(16, *(len(k) for k in metrics["per_workload"]))
@@ -138,6 +166,11 @@ def format_table(metrics: dict) -> str:
 
     lines += [row(k, v) for k, v in metrics["per_workload"].items()]
     lines.append(row("OVERALL", metrics["overall"]))
+    ref = metrics.get("reference_unseen_nodes", {})
+    if "slowdown_mape" in ref:
+        by = ", ".join(f"{k} {100 * v:.1f}" for k, v in ref.get("slowdown_mape_by_variant", {}).items())
+        lines.append(f"reference (every workload seen, {ref['nodes_held_out']} unseen nodes): MAPE "
+                     f"{100 * ref['slowdown_mape']:.2f} %" + (f" ({by})" if by else ""))
     return "\n".join(lines)
 
 

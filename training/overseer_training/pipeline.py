@@ -17,7 +17,7 @@ import numpy as np
 
 from .dataset import Corpus, CorpusError, load_corpus
 from .export import train_final, write_bundle
-from .holdout import check_holdout_possible, format_table, leave_one_workload_out
+from .holdout import check_holdout_possible, format_table, leave_one_workload_out, unseen_nodes_reference
 from .interference import InterferenceModel
 from .labelling import label_corpus
 from .progress import progress
@@ -47,6 +47,8 @@ def run_pipeline(corpus_dir: str | Path, out: str | Path, seed: int, with_stabil
     progress("regime classifier: out-of-fold probabilities")
     proba = out_of_fold_proba(regime_input(c.values, c.presence), labels, c.node_names, seed)
     metrics = leave_one_workload_out(c, labels, proba, seed)
+    progress("reference: every workload seen, unseen nodes")
+    metrics["reference_unseen_nodes"] = unseen_nodes_reference(c, proba, seed)
     regime, interference = train_final(c, labels, seed, metrics["upper_margin"])
     progress(f"export: writing bundle to {out}")
     manifest = write_bundle(out, c, seed, regime, interference, metrics, report)

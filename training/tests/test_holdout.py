@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from overseer_training.dataset import load_corpus
-from overseer_training.holdout import HoldoutError, format_table, leave_one_workload_out, split_for_workload
-from overseer_training.interference import train_interference
+from overseer_training.holdout import (
+    HoldoutError,
+    format_table,
+    leave_one_workload_out,
+    split_for_workload,
+    unseen_nodes_reference,
+)
+from overseer_training.interference import interference_input, train_interference
 from overseer_training.labelling import fit_labeller
 from overseer_training.regime_model import out_of_fold_proba, regime_input
 from overseer_training.schema import FEATURE_COUNT, PROFILE_COUNT
@@ -87,3 +93,27 @@ def test_workload_with_too_few_records_cannot_be_held_out(corpus_dir):
     object.__setattr__(c, "perf_slowdown", c.perf_slowdown[keep])
     with pytest.raises(HoldoutError, match="cannot hold out 'upf': it has \\d+ performance records"):
         split_for_workload(c, "upf")
+
+
+def test_unseen_nodes_reference_never_trains_on_the_held_out_nodes(corpus_dir):
+    c, labels, proba = prepared(corpus_dir)
+    node_cols = slice(0, 2 * FEATURE_COUNT)
+    seen = []
+
+    def spy(x, y, seed):
+        seen.append(x[:, node_cols].copy())
+        return train_interference(x, y, seed)
+
+    ref = unseen_nodes_reference(c, proba, seed=1, trainer=spy)
+    assert ref["nodes_held_out"] == 1 and 0 <= ref["slowdown_mape"] < 1
+    names = np.array(c.node_names)
+    trained = {r.tobytes() for r in seen[0]}
+    held = [n for n in np.unique(names) if not any(r.tobytes() in trained for r in _node_rows(c, names == n))]
+    assert len(held) == 1, "exactly the held-out node's states are missing from training"
+    assert ref["records"] == int(np.isin(c.perf_class[names[c.perf_state] == held[0]], c.cnf_classes).sum())
+
+
+def _node_rows(c, mask):
+    v = c.values[mask]
+    p = c.presence[mask]
+    return np.ascontiguousarray(interference_input(v, p, np.zeros((len(v), 0)), np.zeros((len(v), 0))))
