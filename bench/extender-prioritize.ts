@@ -15,13 +15,17 @@
 //
 // Usage: node dist/bench/extender-prioritize.js [--sizes 100,1000,5000] [--seconds 3] [--concurrency 4]
 //        [--no-scorer] (skip the scorer-svc rows) [--onnx-threads 1]
+//        [--bundle-dir models/default] (the real bundle; default: the synthetic linear test bundle,
+//        whose inference is nearly free, so the rows show the non-inference overhead)
 import * as grpc from "@grpc/grpc-js";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import { Regime } from "../gen/overseer/v1/regime.js";
-import { ScoreBasis, ScoreNodesRequest, ScoreNodesResponse, ScorerServiceClient, ScorerServiceService } from "../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, ScoreNodesRequest, ScoreNodesResponse, ScorerServiceClient } from "../gen/overseer/v1/scorer_service.js";
+import { decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest } from "../lib/scorer/score-nodes-codec.js";
+import { encodeScoreNodesResponse, FAST_SCORER_SERVICE_DEFINITION } from "../lib/scorer/wire.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startExtender } from "../lib/extender/app.js";
 import { createCircuitBreaker } from "../lib/extender/circuit-breaker.js";
@@ -40,10 +44,12 @@ interface Options {
   concurrency: number;
   withScorer: boolean;
   onnxThreads: number;
+  /** Bundle for scorer-svc; undefined = the synthetic test bundle. */
+  bundleDir: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1 };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -52,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--concurrency") o.concurrency = Number(value());
     else if (flag === "--no-scorer") o.withScorer = false;
     else if (flag === "--onnx-threads") o.onnxThreads = Number(value());
+    else if (flag === "--bundle-dir") o.bundleDir = value();
     else throw new Error(`unknown flag ${flag}`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !(o.concurrency >= 1)) throw new Error("bad --sizes/--seconds/--concurrency");
@@ -97,11 +104,12 @@ async function startNoopEndpoint(): Promise<{ url: string; close: () => void }> 
 /** A real grpc-js ScorerService whose implementation answers constant scores. */
 async function startConstantScorer(): Promise<{ address: string; close: () => void }> {
   const server = new grpc.Server();
-  server.addService(ScorerServiceService, {
+  server.addService(FAST_SCORER_SERVICE_DEFINITION, {
     scoreNodes: (call: grpc.ServerUnaryCall<ScoreNodesRequest, ScoreNodesResponse>, cb: grpc.sendUnaryData<ScoreNodesResponse>) =>
       cb(null, {
         modelVersion: "constant",
-        scores: call.request.nodeNames.map((nodeName) => ({
+        packedScores: call.request.scoresOnly ? Buffer.alloc(call.request.nodeNames.length, 5) : Buffer.alloc(0),
+        scores: call.request.scoresOnly ? [] : call.request.nodeNames.map((nodeName) => ({
           nodeName,
           score: 5,
           predictedSlowdown: 1.1,
@@ -132,8 +140,8 @@ interface RealScorer {
 const BUSY = { mem_bandwidth_fraction_of_peak: 0.9, dram_bound_stall_fraction: 0.5, llc_misses_per_kilo_instr: 20 };
 const quiet = () => undefined;
 
-async function startRealScorer(nodes: number, onnxThreads: number): Promise<RealScorer> {
-  const bundle = await makeBundleDir();
+async function startRealScorer(nodes: number, onnxThreads: number, bundleDir: string | undefined): Promise<RealScorer> {
+  const bundle = bundleDir ? { dir: bundleDir, root: undefined, source: bundleDir } : await makeBundleDir({ synthetic: true });
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
     maxBatch: 10_000, maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
@@ -182,7 +190,7 @@ async function startRealScorer(nodes: number, onnxThreads: number): Promise<Real
     async stop() {
       await scorer.stop();
       await regime.stop();
-      await rm(bundle.root, { recursive: true, force: true });
+      if (bundle.root) await rm(bundle.root, { recursive: true, force: true });
     },
   };
 }
@@ -251,16 +259,18 @@ async function cpuBreakdown(n: number): Promise<{ floor: number; logic: number; 
   const names = Array.from({ length: n }, (_, i) => `node-${i}`);
   const resp: ScoreNodesResponse = {
     modelVersion: "constant",
-    scores: names.map((nodeName) => ({ nodeName, score: 5, predictedSlowdown: 1.1, slowdownUpperBound: 1.2, regime: Regime.REGIME_QUIET, basis: ScoreBasis.SCORE_BASIS_MODEL })),
+    packedScores: Buffer.alloc(n, 5),
+    scores: [],
   };
-  const respBytes = ScoreNodesResponse.encode(resp).finish();
+  const respBytes = encodeScoreNodesResponse(resp);
   const service = (viaProto: boolean) =>
     createExtenderService({
       backend: {
         scoreNodes: async (req) => {
           if (!viaProto) return resp;
-          ScoreNodesRequest.decode(ScoreNodesRequest.encode(req).finish());
-          return ScoreNodesResponse.decode(respBytes);
+          // The codecs the extender and scorer-svc use (lib/scorer/score-nodes-codec.ts, wire.ts).
+          decodeScoreNodesRequest(encodeNamesRequest(req));
+          return decodeScoreNodesResponse(respBytes);
         },
         filterNodes: async () => ({ feasibleNodeNames: [], filtered: [] }),
         close: () => undefined,
@@ -311,7 +321,7 @@ async function main(): Promise<void> {
   const fake = await startConstantScorer();
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const extFake = await startExtender(parseExtenderConfig([...argv, "--scorer-address", fake.address], {}), { registry: new Registry(), logger: silentLogger });
-  const real = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads) : undefined;
+  const real = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir) : undefined;
   const extReal = real
     ? await startExtender(parseExtenderConfig([...argv, "--scorer-address", real.address], {}), { registry: new Registry(), logger: silentLogger })
     : undefined;

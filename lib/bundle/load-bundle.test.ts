@@ -66,6 +66,15 @@ describe("loadBundle", () => {
     // the caller's input stays usable: a second run on the same array answers the same
     expect(reused.length).toBe(D * 3);
     expect([...(await worker.predict(reused, 3)).slowdown]).toEqual([...a.slowdown]);
+    // a donated input is transferred (no copy): same answer, the caller's array is detached
+    const donated = make();
+    expect([...(await worker.predict(donated, 3, true)).upper]).toEqual([...a.upper]);
+    expect(donated.length).toBe(0);
+    // a view into a larger buffer is copied even when donated (the rest of the buffer is not the caller's to give)
+    const view = new Float32Array(new Float32Array(D * 4).buffer, 4 * D, D * 3);
+    view.set(make());
+    expect([...(await worker.predict(view, 3, true)).slowdown]).toEqual([...a.slowdown]);
+    expect(view.length).toBe(D * 3);
     const F = FEATURE_NAMES.length;
     expect([...(await worker.classify(new Float32Array(2 * F), 1))]).toEqual([...(await inline.classify(new Float32Array(2 * F), 1))]);
     await Promise.all([inline.release(), worker.release()]);

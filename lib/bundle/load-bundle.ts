@@ -42,8 +42,11 @@ export interface ModelBundle {
   interferenceWidth: number;
   /** `rows` x 2F input -> rows x R probabilities. The caller keeps its input array (the worker gets a copy). */
   classify(input: Float32Array, rows: number): Promise<Float32Array>;
-  /** `rows` x (2F+P+R) input -> slowdown and upper bound per row. */
-  predict(input: Float32Array, rows: number): Promise<InterferenceOutput>;
+  /**
+   * `rows` x (2F+P+R) input -> slowdown and upper bound per row. With `donate` the caller hands
+   * the array over (it may be detached afterwards: the worker runner transfers it instead of a copy).
+   */
+  predict(input: Float32Array, rows: number, donate?: boolean): Promise<InterferenceOutput>;
   release(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ interface ModelRunner {
   inputNames: readonly string[];
   outputNames: readonly string[];
   /** Float32 outputs by name (undefined when missing or not float32). */
-  run(input: Float32Array, dims: number[], fetches: string[]): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
+  run(input: Float32Array, dims: number[], fetches: string[], donate?: boolean): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
   release(): Promise<void>;
 }
 
@@ -99,7 +102,7 @@ async function workerRunner(worker: OnnxWorker, name: string, bytes: Buffer, opt
   return {
     inputNames,
     outputNames,
-    run: (input, dims, fetches) => worker.run(name, inputName, input, dims, fetches),
+    run: (input, dims, fetches, donate) => worker.run(name, inputName, input, dims, fetches, donate),
     release: async () => undefined,
   };
 }
@@ -170,8 +173,8 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
     const out = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
     return floatOutput(out, "probabilities", rows, R, "regime.onnx");
   };
-  const predict = async (input: Float32Array, rows: number) => {
-    const out = await (rows <= inlineMaxRows ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"]);
+  const predict = async (input: Float32Array, rows: number, donate = false) => {
+    const out = await (rows <= inlineMaxRows ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),

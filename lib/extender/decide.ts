@@ -20,6 +20,18 @@ export interface ScoreDecision {
 export function decideScores(req: ExtenderRequest, resp: ScoreNodesResponse): ScoreDecision {
   const names = req.nodeNames;
   const answered = resp.scores;
+  // scores_only answer: byte i is the score of node_names[i]. A scorer-svc that predates
+  // scores_only answers `scores` instead (handled below); a packed list of the wrong length
+  // cannot be attributed to nodes, so every candidate counts as missing.
+  const packed = resp.packedScores;
+  if (packed !== undefined && packed.length > 0 && answered.length === 0) {
+    if (packed.length === names.length) {
+      const scores = new Array<number>(names.length);
+      for (let i = 0; i < names.length; i++) scores[i] = clampScore(packed[i]!);
+      return { scores, missing: [], unexpected: [] };
+    }
+    return { scores: new Array<number>(names.length).fill(MISSING_NODE_SCORE), missing: [...names], unexpected: [] };
+  }
   // Fast path: scorer-svc answers one score per requested node, in request order (its contract).
   if (answered.length === names.length && answered.every((s, i) => s.nodeName === names[i])) {
     return { scores: answered.map((s) => clampScore(s.score)), missing: [], unexpected: [] };

@@ -2,12 +2,27 @@
 // wraps the generated ScorerServiceClient; tests and the benchmark can pass any ScorerBackend.
 import * as grpc from "@grpc/grpc-js";
 import {
-  ScorerServiceClient,
+  ScorerServiceService,
+  type ScorerServiceClient,
   type FilterNodesRequest,
   type FilterNodesResponse,
   type ScoreNodesRequest,
   type ScoreNodesResponse,
 } from "../../gen/overseer/v1/scorer_service.js";
+import { decodeScoreNodesResponse, encodeNamesRequest } from "../scorer/score-nodes-codec.js";
+
+/**
+ * The generated client with the fast codecs of the hot path's big messages (wire-identical:
+ * lib/scorer/score-nodes-codec.ts): thousands of node names out, thousands of scores back.
+ */
+const FastScorerServiceClient = grpc.makeGenericClientConstructor(
+  {
+    ...ScorerServiceService,
+    scoreNodes: { ...ScorerServiceService.scoreNodes, requestSerialize: encodeNamesRequest, responseDeserialize: decodeScoreNodesResponse },
+    filterNodes: { ...ScorerServiceService.filterNodes, requestSerialize: encodeNamesRequest },
+  },
+  "overseer.v1.ScorerService",
+) as unknown as typeof ScorerServiceClient;
 
 export interface ScorerBackend {
   scoreNodes(req: ScoreNodesRequest, deadlineMs: number): Promise<ScoreNodesResponse>;
@@ -57,7 +72,7 @@ function toBackendError(err: grpc.ServiceError): BackendCallError {
 }
 
 export function createGrpcScorerBackend(opts: GrpcScorerBackendOptions): ScorerBackend {
-  const client = new ScorerServiceClient(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
+  const client = new FastScorerServiceClient(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
     // Reconnect quickly after scorer-svc restarts; the circuit breaker covers long outages.
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2000,

@@ -12,7 +12,8 @@ const requests: [string, ScoreNodesRequest][] = [
   ["non-ASCII and long names, an empty name", { workload, nodeNames: ["nœud-ü-東京", "n".repeat(300), "", "😀"] }],
   ["pod profile", { workload: { ...workload, soloProfile: SoloProfile.fromPartial({ cores: 4, instructionsPerSec: 1e10, llcWorkingSetBytes: 3e6, memReadBytesPerSec: 1e9, memWriteBytesPerSec: 2e9, llcMissesPerKiloInstr: 1 }) }, nodeNames: ["x"] }],
   ["5000 names", { workload, nodeNames: Array.from({ length: 5000 }, (_, i) => `node-${i}`) }],
-];
+  ["scores_only", { workload, nodeNames: ["node-1", "node-2"], scoresOnly: true }],
+].map(([n, m]) => [n, { scoresOnly: false, ...(m as object) }] as [string, ScoreNodesRequest]);
 const gen = (m: ScoreNodesRequest) => Buffer.from(ScoreNodesRequest.encode(m).finish());
 
 describe("ScoreNodesRequest codec", () => {
@@ -26,10 +27,14 @@ describe("ScoreNodesRequest codec", () => {
   it("FilterNodesRequest has the same fields and decodes the same", () => {
     const bytes = Buffer.from(FilterNodesRequest.encode({ workload, nodeNames: ["a", "b"] }).finish());
     expect(decodeNamesRequest(bytes, (b) => FilterNodesRequest.decode(b))).toEqual(FilterNodesRequest.decode(bytes));
+    // field 3 is not a FilterNodesRequest field: the generated decoder decides (it skips it)
+    const extra = Buffer.concat([bytes, Buffer.from([0x18, 0x01])]);
+    expect(decodeNamesRequest(extra, (b) => FilterNodesRequest.decode(b))).toEqual(FilterNodesRequest.decode(extra));
   });
 
   it.each([
-    ["an unknown field (a newer client)", Buffer.concat([gen(requests[3]![1]), Buffer.from([0x18, 0x05])])],
+    ["an unknown field (a newer client)", Buffer.concat([gen(requests[3]![1]), Buffer.from([0x20, 0x05])])],
+    ["scores_only as a multi-byte varint", Buffer.concat([gen(requests[3]![1]), Buffer.from([0x18, 0x81, 0x00])])],
     ["the workload twice (last wins)", Buffer.concat([gen(requests[3]![1]), gen({ workload: { ...workload, podName: "other" }, nodeNames: [] })])],
     ["a names field with another wire type", Buffer.from([0x10, 0x01])],
   ])("%s: handed to the generated decoder (same result)", (_n, bytes) => {
@@ -60,8 +65,9 @@ describe("decodeScoreNodesResponse", () => {
     ["non-ASCII name, long version", { scores: [score({ nodeName: "nœud-東京", score: 10 })], modelVersion: "x".repeat(300) }],
     ["negative int32 values and NaN (generated decoder path)", { scores: [score({ nodeName: "n", score: -3, predictedSlowdown: NaN, regime: -1 })], modelVersion: "v" }],
     ["5000 scores", { scores: Array.from({ length: 5000 }, (_, i) => score({ nodeName: `node-${i}`, score: i % 11, predictedSlowdown: 1 + i / 1e4, slowdownUpperBound: 1.1 + i / 1e4, regime: (i % 5) + 1, basis: (i % 5) + 1 })), modelVersion: "v" }],
+    ["packed scores (scores_only answer)", { scores: [], modelVersion: "v", packedScores: Buffer.from([0, 5, 10, 7]) }],
   ])("%s: equal to the generated decoder", (_n, msg) => {
-    const bytes = encodeScoreNodesResponse(msg as ScoreNodesResponse);
+    const bytes = encodeScoreNodesResponse({ packedScores: Buffer.alloc(0), ...msg } as ScoreNodesResponse);
     expect(decodeScoreNodesResponse(bytes)).toEqual(ScoreNodesResponse.decode(bytes));
   });
 
@@ -73,7 +79,7 @@ describe("decodeScoreNodesResponse", () => {
   });
 
   it("a truncated answer is refused", () => {
-    const bytes = encodeScoreNodesResponse({ scores: [score({ nodeName: "node-a", score: 7, predictedSlowdown: 1.5 })], modelVersion: "v" }).subarray(0, 12);
+    const bytes = encodeScoreNodesResponse({ scores: [score({ nodeName: "node-a", score: 7, predictedSlowdown: 1.5 })], modelVersion: "v", packedScores: Buffer.alloc(0) }).subarray(0, 12);
     expect(() => ScoreNodesResponse.decode(bytes)).toThrow();
     expect(() => decodeScoreNodesResponse(bytes)).toThrow();
   });

@@ -53,18 +53,22 @@ function readVarint(buf: Uint8Array, pos: number, end: number, out: { pos: numbe
   return -1;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 interface NamesRequest {
   workload?: WorkloadSpec | undefined;
   nodeNames: string[];
+  /** ScoreNodesRequest only (field 3). */
+  scoresOnly?: boolean;
 }
 
 /**
  * Decodes ScoreNodesRequest (and FilterNodesRequest, the same fields). Equal to the generated
  * decoder's result; unusual input goes to `fallback` (the generated decoder).
  */
-export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fallback: (b: Uint8Array) => T): T {
+export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fallback: (b: Uint8Array) => T, withScoresOnly = false): T {
   const buf = asBuffer(bytes);
   const end = buf.length;
   const cur = { pos: 0 };
@@ -72,24 +76,30 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
   let workload: WorkloadSpec | undefined;
   let sawWorkload = false;
   const nodeNames: string[] = [];
+  let scoresOnly = false;
   while (pos < end) {
     const tag = buf[pos]!;
+    if (tag === 0x18 && withScoresOnly && pos + 1 < end && buf[pos + 1]! < 0x80) {
+      scoresOnly = buf[pos + 1] !== 0;
+      pos += 2;
+      continue;
+    }
     if (tag !== 0x0a && tag !== 0x12) return fallback(bytes);
     const len = readVarint(buf, pos + 1, end, cur);
     if (len < 0 || cur.pos + len > end) return fallback(bytes);
     const start = cur.pos;
     pos = start + len;
-    if (tag === 0x12) nodeNames.push(buf.toString("utf8", start, pos));
+    if (tag === 0x12) nodeNames.push(readUtf8(buf, start, pos));
     else {
       if (sawWorkload) return fallback(bytes);
       sawWorkload = true;
       workload = WorkloadSpec.decode(buf.subarray(start, pos));
     }
   }
-  return { workload, nodeNames } as T;
+  return (withScoresOnly ? { workload, nodeNames, scoresOnly } : { workload, nodeNames }) as T;
 }
 
-export const decodeScoreNodesRequest = (b: Uint8Array): ScoreNodesRequest => decodeNamesRequest(b, (x) => ScoreNodesRequest.decode(x));
+export const decodeScoreNodesRequest = (b: Uint8Array): ScoreNodesRequest => decodeNamesRequest(b, (x) => ScoreNodesRequest.decode(x), true);
 
 /** Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder. */
 export function encodeNamesRequest(msg: NamesRequest): Buffer {
@@ -97,7 +107,7 @@ export function encodeNamesRequest(msg: NamesRequest): Buffer {
   const names = msg.nodeNames;
   const n = names.length;
   const lens = new Int32Array(n);
-  let total = w ? 1 + varintSize(w.length) + w.length : 0;
+  let total = (w ? 1 + varintSize(w.length) + w.length : 0) + (msg.scoresOnly ? 2 : 0);
   for (let i = 0; i < n; i++) {
     const b = utf8Length(names[i]!);
     lens[i] = b;
@@ -116,48 +126,64 @@ export function encodeNamesRequest(msg: NamesRequest): Buffer {
     off = writeVarint(buf, off, lens[i]!);
     off = writeUtf8(buf, off, names[i]!, lens[i]!);
   }
+  if (msg.scoresOnly) {
+    buf[off++] = 0x18;
+    buf[off++] = 0x01;
+  }
   return buf;
 }
 
+type SliceBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+/** The UTF-8 string in buf[start, end): ASCII (every node name) through the cheaper latin1 slice. */
+export function readUtf8(buf: Buffer, start: number, end: number): string {
+  const b = buf as SliceBuffer;
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return b.utf8Slice(start, end);
+  return b.latin1Slice(start, end);
+}
+
 /** Reads one NodeScore body in [pos, end) into a message; undefined when it holds anything unexpected. */
-function readNodeScore(buf: Buffer, pos: number, end: number, cur: { pos: number }): NodeScore | undefined {
-  const s: NodeScore = { nodeName: "", score: 0, predictedSlowdown: 0, slowdownUpperBound: 0, regime: 0, basis: 0 };
+function readNodeScore(buf: Buffer, view: DataView, pos: number, end: number, cur: { pos: number }): NodeScore | undefined {
+  let nodeName = "";
+  let score = 0;
+  let predictedSlowdown = 0;
+  let slowdownUpperBound = 0;
+  let regime = 0;
+  let basis = 0;
   while (pos < end) {
     const tag = buf[pos++]!;
-    switch (tag) {
-      case 0x0a: {
-        const len = readVarint(buf, pos, end, cur);
-        if (len < 0 || cur.pos + len > end) return undefined;
-        s.nodeName = buf.toString("utf8", cur.pos, cur.pos + len);
-        pos = cur.pos + len;
-        break;
+    if (tag === 0x0a) {
+      let len = buf[pos]!;
+      if (len < 0x80) pos++;
+      else {
+        len = readVarint(buf, pos, end, cur);
+        if (len < 0) return undefined;
+        pos = cur.pos;
       }
-      case 0x19:
-      case 0x21: {
-        if (pos + 8 > end) return undefined;
-        const v = buf.readDoubleLE(pos);
-        if (tag === 0x19) s.predictedSlowdown = v;
-        else s.slowdownUpperBound = v;
-        pos += 8;
-        break;
-      }
-      case 0x10:
-      case 0x28:
-      case 0x30: {
-        const v = readVarint(buf, pos, end, cur);
+      if (pos + len > end) return undefined;
+      nodeName = readUtf8(buf, pos, pos + len);
+      pos += len;
+    } else if (tag === 0x19 || tag === 0x21) {
+      if (pos + 8 > end) return undefined;
+      const v = view.getFloat64(pos, true);
+      if (tag === 0x19) predictedSlowdown = v;
+      else slowdownUpperBound = v;
+      pos += 8;
+    } else if (tag === 0x10 || tag === 0x28 || tag === 0x30) {
+      let v = pos < end ? buf[pos]! : -1;
+      if (v >= 0 && v < 0x80) pos++;
+      else {
+        v = readVarint(buf, pos, end, cur);
         // Negative int32s are 10-byte varints: the generated decoder handles them.
         if (v < 0 || v > 0x7fffffff) return undefined;
         pos = cur.pos;
-        if (tag === 0x10) s.score = v;
-        else if (tag === 0x28) s.regime = v;
-        else s.basis = v;
-        break;
       }
-      default:
-        return undefined;
-    }
+      if (tag === 0x10) score = v;
+      else if (tag === 0x28) regime = v;
+      else basis = v;
+    } else return undefined;
   }
-  return s;
+  return { nodeName, score, predictedSlowdown, slowdownUpperBound, regime, basis };
 }
 
 /** Decodes ScoreNodesResponse; equal to the generated decoder's result (unusual input goes to it). */
@@ -167,20 +193,23 @@ export function decodeScoreNodesResponse(bytes: Uint8Array): ScoreNodesResponse 
   const cur = { pos: 0 };
   let pos = 0;
   let modelVersion = "";
+  let packedScores = EMPTY;
   const scores: NodeScore[] = [];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   while (pos < end) {
     const tag = buf[pos]!;
-    if (tag !== 0x0a && tag !== 0x12) return ScoreNodesResponse.decode(bytes);
+    if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) return ScoreNodesResponse.decode(bytes);
     const len = readVarint(buf, pos + 1, end, cur);
     if (len < 0 || cur.pos + len > end) return ScoreNodesResponse.decode(bytes);
     const start = cur.pos;
     pos = start + len;
-    if (tag === 0x12) modelVersion = buf.toString("utf8", start, pos);
+    if (tag === 0x12) modelVersion = readUtf8(buf, start, pos);
+    else if (tag === 0x1a) packedScores = Buffer.from(buf.subarray(start, pos));
     else {
-      const s = readNodeScore(buf, start, pos, cur);
+      const s = readNodeScore(buf, view, start, pos, cur);
       if (!s) return ScoreNodesResponse.decode(bytes);
       scores.push(s);
     }
   }
-  return { scores, modelVersion };
+  return { scores, modelVersion, packedScores };
 }

@@ -12,7 +12,7 @@ import type {
 } from "../../gen/overseer/v1/scorer_service.js";
 import type { BundleHolder, LogFn } from "../bundle/bundle-holder.js";
 import { InvalidArgumentError, NotFoundError, UnavailableError, unary } from "../grpc/errors.js";
-import { toExplanation, toNodeScore, toNodeStateEntry } from "./explain.js";
+import { toExplanation, toNodeStateEntry, toScoreNodesResponse } from "./explain.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
 import { resolveProfile } from "./profiles.js";
@@ -108,7 +108,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     scoreNodes: unary((req: ScoreNodesRequest) =>
       timed("ScoreNodes", async () => {
         const r = await run(req);
-        return { scores: r.results.map(toNodeScore), modelVersion: r.modelVersion };
+        return toScoreNodesResponse(r, req.scoresOnly);
       }),
     ),
     filterNodes: unary((req: FilterNodesRequest) =>

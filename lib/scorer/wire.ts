@@ -54,6 +54,8 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
   }
   const versionBytes = msg.modelVersion !== "" ? Buffer.byteLength(msg.modelVersion, "utf8") : 0;
   if (msg.modelVersion !== "") total += 1 + varintSize(versionBytes) + versionBytes;
+  const packed = msg.packedScores.length;
+  if (packed !== 0) total += 1 + varintSize(packed) + packed;
   const buf = Buffer.allocUnsafe(total);
   let off = 0;
   for (let i = 0; i < n; i++) {
@@ -90,6 +92,12 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
     buf[off++] = 0x12;
     off = writeVarint(buf, off, versionBytes);
     off += buf.write(msg.modelVersion, off, "utf8");
+  }
+  if (packed !== 0) {
+    buf[off++] = 0x1a;
+    off = writeVarint(buf, off, packed);
+    buf.set(msg.packedScores, off);
+    off += packed;
   }
   return buf;
 }

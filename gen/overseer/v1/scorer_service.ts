@@ -152,12 +152,20 @@ export interface NodeScore {
 export interface ScoreNodesRequest {
   workload?: WorkloadSpec | undefined;
   nodeNames: string[];
+  /**
+   * When true, the answer carries only `packed_scores` (and `model_version`), not `scores`: for
+   * callers that need nothing but the 0..10 score of each node (the extender). At thousands of
+   * candidates the per-node NodeScore messages cost more CPU to build and parse than the scoring.
+   */
+  scoresOnly: boolean;
 }
 
 export interface ScoreNodesResponse {
-  /** One score per requested node, in request order. */
+  /** One score per requested node, in request order (empty when the request set scores_only). */
   scores: NodeScore[];
   modelVersion: string;
+  /** Only when the request set scores_only: byte i is the score (0..10) of node_names[i]. */
+  packedScores: Buffer;
 }
 
 export interface FilterNodesRequest {
@@ -986,7 +994,7 @@ export const NodeScore: MessageFns<NodeScore> = {
 };
 
 function createBaseScoreNodesRequest(): ScoreNodesRequest {
-  return { workload: undefined, nodeNames: [] };
+  return { workload: undefined, nodeNames: [], scoresOnly: false };
 }
 
 export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
@@ -996,6 +1004,9 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
     }
     for (const v of message.nodeNames) {
       writer.uint32(18).string(v!);
+    }
+    if (message.scoresOnly !== false) {
+      writer.uint32(24).bool(message.scoresOnly);
     }
     return writer;
   },
@@ -1029,6 +1040,14 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
             message.nodeNames.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.scoresOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1049,6 +1068,11 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
         : globalThis.Array.isArray(object?.node_names)
         ? object.node_names.map((e: any) => globalThis.String(e))
         : [],
+      scoresOnly: isSet(object.scoresOnly)
+        ? globalThis.Boolean(object.scoresOnly)
+        : isSet(object.scores_only)
+        ? globalThis.Boolean(object.scores_only)
+        : false,
     };
   },
 
@@ -1059,6 +1083,9 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
     }
     if (message.nodeNames?.length) {
       obj.nodeNames = message.nodeNames;
+    }
+    if (message.scoresOnly !== false) {
+      obj.scoresOnly = message.scoresOnly;
     }
     return obj;
   },
@@ -1072,12 +1099,13 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
       ? WorkloadSpec.fromPartial(object.workload)
       : undefined;
     message.nodeNames = object.nodeNames?.map((e) => e) || [];
+    message.scoresOnly = object.scoresOnly ?? false;
     return message;
   },
 };
 
 function createBaseScoreNodesResponse(): ScoreNodesResponse {
-  return { scores: [], modelVersion: "" };
+  return { scores: [], modelVersion: "", packedScores: Buffer.alloc(0) };
 }
 
 export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
@@ -1087,6 +1115,9 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     }
     if (message.modelVersion !== "") {
       writer.uint32(18).string(message.modelVersion);
+    }
+    if (message.packedScores.length !== 0) {
+      writer.uint32(26).bytes(message.packedScores);
     }
     return writer;
   },
@@ -1120,6 +1151,14 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
             message.modelVersion = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.packedScores = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1140,6 +1179,11 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
         : isSet(object.model_version)
         ? globalThis.String(object.model_version)
         : "",
+      packedScores: isSet(object.packedScores)
+        ? Buffer.from(bytesFromBase64(object.packedScores))
+        : isSet(object.packed_scores)
+        ? Buffer.from(bytesFromBase64(object.packed_scores))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1151,6 +1195,9 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     if (message.modelVersion !== "") {
       obj.modelVersion = message.modelVersion;
     }
+    if (message.packedScores.length !== 0) {
+      obj.packedScores = base64FromBytes(message.packedScores);
+    }
     return obj;
   },
 
@@ -1161,6 +1208,7 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     const message = createBaseScoreNodesResponse();
     message.scores = object.scores?.map((e) => NodeScore.fromPartial(e)) || [];
     message.modelVersion = object.modelVersion ?? "";
+    message.packedScores = object.packedScores ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -3024,6 +3072,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "nodeNames",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "scores_only",
+        "number": 3,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "scoresOnly",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -3058,6 +3118,18 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "modelVersion",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "packed_scores",
+        "number": 3,
+        "label": 1,
+        "type": 12,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "packedScores",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -3788,50 +3860,64 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 5, 2, 2],
+        "span": [101, 2, 23],
+        "leadingComments":
+          " When true, the answer carries only `packed_scores` (and `model_version`), not `scores`: for\n callers that need nothing but the 0..10 score of each node (the extender). At thousands of\n candidates the per-node NodeScore messages cost more CPU to build and parse than the scoring.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 6, 2, 0],
-        "span": [102, 2, 32],
-        "leadingComments": " One score per requested node, in request order.\n",
+        "span": [106, 2, 32],
+        "leadingComments":
+          " One score per requested node, in request order (empty when the request set scores_only).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 6, 2, 2],
+        "span": [109, 2, 26],
+        "leadingComments": " Only when the request set scores_only: byte i is the score (0..10) of node_names[i].\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 1],
-        "span": [129, 2, 29],
+        "span": [135, 2, 29],
         "leadingComments": " Node features used (empty for an unknown node).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 2],
-        "span": [131, 2, 41],
+        "span": [137, 2, 41],
         "leadingComments": " Age of the node's state at scoring time.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 4],
-        "span": [134, 2, 26],
+        "span": [140, 2, 26],
         "leadingComments": " The profile the prediction used.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 5],
-        "span": [136, 2, 28],
+        "span": [142, 2, 28],
         "leadingComments": ' Where the profile came from: "pod", "bundle" or "default".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 6],
-        "span": [138, 2, 31],
+        "span": [144, 2, 31],
         "leadingComments": " Recent placements charged on top of the measured state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 7],
-        "span": [140, 2, 21],
+        "span": [146, 2, 21],
         "leadingComments": " Human-readable summary.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 0],
-        "span": [158, 2, 22],
+        "span": [164, 2, 22],
         "leadingComments": " Only nodes whose state is fresh.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -3866,6 +3952,14 @@ export const protoMetadata: ProtoMetadata = {
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
