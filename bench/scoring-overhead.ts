@@ -23,7 +23,7 @@ import { Regime } from "../gen/overseer/v1/regime.js";
 import { loadBundle, type ModelBundle } from "../lib/bundle/load-bundle.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { decideScores } from "../lib/extender/decide.js";
-import { decodeExtenderArgs, encodePrioritizeResult, parseJsonBody } from "../lib/extender/wire.js";
+import { decodeExtenderArgs, encodePrioritizeResult, parseJsonBody, stringifyHostPriorities } from "../lib/extender/wire.js";
 import { createScorerMetrics } from "../lib/scorer/metrics.js";
 import { NodeStateStore } from "../lib/scorer/node-state-store.js";
 import { RecentPlacements } from "../lib/scorer/recent-placements.js";
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       respDec: await cpuPerCall(iters, () => decodeScoreNodesResponse(respBytes)),
       extender: await cpuPerCall(iters, () => {
         const r = decodeExtenderArgs(parseJsonBody(body));
-        return JSON.stringify(encodePrioritizeResult(r, decideScores(r, decodeScoreNodesResponse(respBytes)).scores));
+        return stringifyHostPriorities(encodePrioritizeResult(r, decideScores(r, decodeScoreNodesResponse(respBytes)).scores));
       }),
       handler: await cpuPerCall(iters, handler),
       inferInline: await wallPerCall(Math.max(10, iters / 4), () => inline.predict(input, rows)),

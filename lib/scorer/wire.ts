@@ -54,7 +54,7 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
   }
   const versionBytes = msg.modelVersion !== "" ? Buffer.byteLength(msg.modelVersion, "utf8") : 0;
   if (msg.modelVersion !== "") total += 1 + varintSize(versionBytes) + versionBytes;
-  const packed = msg.packedScores.length;
+  const packed = msg.packedScores?.length ?? 0;
   if (packed !== 0) total += 1 + varintSize(packed) + packed;
   const buf = Buffer.allocUnsafe(total);
   let off = 0;
@@ -96,7 +96,7 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
   if (packed !== 0) {
     buf[off++] = 0x1a;
     off = writeVarint(buf, off, packed);
-    buf.set(msg.packedScores, off);
+    buf.set(msg.packedScores!, off);
     off += packed;
   }
   return buf;
