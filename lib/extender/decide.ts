@@ -1,6 +1,7 @@
 // Decision math between scorer-svc's answers and the extender's: pure, no I/O.
 // Every function answers only for the request's own candidates.
 import type { FilterNodesResponse, ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { topKIndices } from "../telemetry/top-k.js";
 import { clampScore, MIN_EXTENDER_PRIORITY, type ExtenderRequest } from "./wire.js";
 
 /** The score every node gets when OverSeer has no opinion (non-CNF pod, degraded answer). */
@@ -83,9 +84,6 @@ export function decideFilter(req: ExtenderRequest, resp: FilterNodesResponse): F
 
 /** Highest first, ties by name: for span attributes and logs. */
 export function topScores(names: readonly string[], scores: readonly number[], limit: number): string[] {
-  return names
-    .map((n, i) => [n, scores[i]!] as const)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, limit)
-    .map(([n, s]) => `${n}=${s}`);
+  const before = (a: number, b: number) => scores[b]! - scores[a]! || (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0);
+  return topKIndices(names.length, limit, before).map((i) => `${names[i]}=${scores[i]}`);
 }
