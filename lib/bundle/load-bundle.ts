@@ -21,6 +21,14 @@ export interface LoadOptions {
    * event loop for well under a millisecond, less than the two thread hops cost). Default 256.
    */
   inlineMaxRows?: number;
+  /**
+   * With the worker runner, an interference batch larger than inlineMaxRows still runs inline when
+   * its estimated inline time is at most this many ms (0 = off, the default). The estimate is the
+   * per-row time measured at load (a 256-row run) and updated from every inline run of 32+ rows.
+   * A small model answers thousands of rows in a millisecond or two, less than the worker's two
+   * thread hops cost on a busy machine.
+   */
+  inlineMaxMs?: number;
 }
 
 export interface InterferenceOutput {
@@ -173,8 +181,16 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
     const out = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
     return floatOutput(out, "probabilities", rows, R, "regime.onnx");
   };
+  const inlineMaxMs = worker ? (opts.inlineMaxMs ?? 0) : 0;
+  let msPerRow = Infinity;
   const predict = async (input: Float32Array, rows: number, donate = false) => {
-    const out = await (rows <= inlineMaxRows ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
+    const inline = rows <= inlineMaxRows || rows * msPerRow <= inlineMaxMs;
+    const t0 = inline && inlineMaxMs > 0 ? performance.now() : 0;
+    const out = await (inline ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
+    if (t0 > 0 && rows >= 32) {
+      const m = (performance.now() - t0) / rows;
+      msPerRow = Number.isFinite(msPerRow) ? 0.8 * msPerRow + 0.2 * m : m;
+    }
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),
@@ -183,6 +199,15 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   try {
     await classify(new Float32Array(2 * F), 1);
     await predict(new Float32Array(D), 1);
+    if (inlineMaxMs > 0) {
+      // Calibrates the per-row estimate of the inline-or-worker choice (the second run: warm).
+      const calib = new Float32Array(256 * D);
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        await interferenceInline.run(calib, [256, D], ["slowdown", "slowdown_upper"]);
+        msPerRow = (performance.now() - t0) / 256;
+      }
+    }
     if (worker) {
       floatOutput(await regime.run(new Float32Array(2 * F), [1, 2 * F], ["probabilities"]), "probabilities", 1, R, "regime.onnx");
       floatOutput(await interference.run(new Float32Array(D), [1, D], ["slowdown", "slowdown_upper"]), "slowdown_upper", 1, 1, "interference.onnx");

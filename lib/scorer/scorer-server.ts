@@ -4,7 +4,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { startMetricsServer } from "../metrics/http-server.js";
-import type { ScorerConfig } from "./config.js";
+import { SCORER_FLAGS, type ScorerConfig } from "./config.js";
 import { createScorerMetrics } from "./metrics.js";
 import { NodeStateStore } from "./node-state-store.js";
 import { RecentPlacements } from "./recent-placements.js";
@@ -25,7 +25,9 @@ export interface RunningScorerService {
   stop(): Promise<void>;
 }
 
-export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime"> & {
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | "inlineInferenceMs"> & {
+  /** --inline-inference-ms (default 2). */
+  inlineInferenceMs?: number;
   log?: LogFn;
   defaultMetrics?: boolean;
   now?: () => number;
@@ -78,7 +80,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const holder = new BundleHolder({
     dir: cfg.bundleDir,
     pollIntervalMs: cfg.pollInterval,
-    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker" },
+    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker", inlineMaxMs: cfg.inlineInferenceMs ?? SCORER_FLAGS.inlineInferenceMs.default },
     log: cfg.log,
     onLoaded: (b, prev) => {
       metrics.service.onLoaded(b, prev);
