@@ -63,7 +63,8 @@ function describe(v: unknown): string {
 
 /** Parses the raw body text; a syntax error becomes 400 with the parser's message. */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") throw new BadRequestError("empty request body (expected ExtenderArgs JSON)");
+  // A search for the first non-blank character, not trim(): trim copies the whole body.
+  if (!/\S/.test(text)) throw new BadRequestError("empty request body (expected ExtenderArgs JSON)");
   try {
     return JSON.parse(text);
   } catch (e) {
