@@ -50,7 +50,7 @@ async function main() {
     const names = Array.from({ length: n }, (_, i) => `bench-${i}`);
     const publish = () => ingest(raw, names.map((name) => nodeState(name, { sequence: seq })));
     await publish();
-    await client.scoreNodes({ workload: upf, nodeNames: names }); // warm-up (classifies)
+    await client.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false }); // warm-up (classifies)
     const cached: number[] = [];
     const fresh: number[] = [];
     const before = scorer.registry.getSingleMetric("overseer_scorer_decision_classified_nodes_total");
@@ -59,12 +59,12 @@ async function main() {
       // Baseline: nothing queued (over the cap, the previous call left some; the batcher takes them, untimed).
       while (scorer.store.pendingCount > 0) await scorer.batcher.flush();
       let t = performance.now();
-      await client.scoreNodes({ workload: upf, nodeNames: names });
+      await client.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false });
       cached.push(performance.now() - t);
       seq++;
       await publish();
       t = performance.now();
-      await client.scoreNodes({ workload: upf, nodeNames: names });
+      await client.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false });
       fresh.push(performance.now() - t);
     }
     const classified = ((await before!.get()).values[0]?.value ?? 0) - classifiedBefore;

@@ -15,13 +15,21 @@
 //
 // Usage: node dist/bench/extender-prioritize.js [--sizes 100,1000,5000] [--seconds 3] [--concurrency 4]
 //        [--no-scorer] (skip the scorer-svc rows) [--onnx-threads 1]
+//        [--bundle-dir models/default] (the real bundle; default: the synthetic linear test bundle,
+//        whose inference is nearly free, so the rows show the non-inference overhead)
+//        [--scorer-thread] (scorer-svc and regime-svc in a worker thread, so that they and the
+//        extender each get a core, as two processes would; prints each thread's busy time per call)
 import * as grpc from "@grpc/grpc-js";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Registry } from "prom-client";
 import { Regime } from "../gen/overseer/v1/regime.js";
-import { ScoreBasis, ScoreNodesRequest, ScoreNodesResponse, ScorerServiceClient, ScorerServiceService } from "../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, ScoreNodesRequest, ScoreNodesResponse, ScorerServiceClient } from "../gen/overseer/v1/scorer_service.js";
+import { decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest } from "../lib/scorer/score-nodes-codec.js";
+import { encodeScoreNodesResponse, FAST_SCORER_SERVICE_DEFINITION } from "../lib/scorer/wire.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startExtender } from "../lib/extender/app.js";
 import { createCircuitBreaker } from "../lib/extender/circuit-breaker.js";
@@ -40,10 +48,13 @@ interface Options {
   concurrency: number;
   withScorer: boolean;
   onnxThreads: number;
+  /** Bundle for scorer-svc; undefined = the synthetic test bundle. */
+  bundleDir: string | undefined;
+  scorerThread: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1 };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, scorerThread: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -52,6 +63,8 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--concurrency") o.concurrency = Number(value());
     else if (flag === "--no-scorer") o.withScorer = false;
     else if (flag === "--onnx-threads") o.onnxThreads = Number(value());
+    else if (flag === "--bundle-dir") o.bundleDir = value();
+    else if (flag === "--scorer-thread") o.scorerThread = true;
     else throw new Error(`unknown flag ${flag}`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !(o.concurrency >= 1)) throw new Error("bad --sizes/--seconds/--concurrency");
@@ -97,11 +110,12 @@ async function startNoopEndpoint(): Promise<{ url: string; close: () => void }> 
 /** A real grpc-js ScorerService whose implementation answers constant scores. */
 async function startConstantScorer(): Promise<{ address: string; close: () => void }> {
   const server = new grpc.Server();
-  server.addService(ScorerServiceService, {
+  server.addService(FAST_SCORER_SERVICE_DEFINITION, {
     scoreNodes: (call: grpc.ServerUnaryCall<ScoreNodesRequest, ScoreNodesResponse>, cb: grpc.sendUnaryData<ScoreNodesResponse>) =>
       cb(null, {
         modelVersion: "constant",
-        scores: call.request.nodeNames.map((nodeName) => ({
+        packedScores: call.request.scoresOnly ? Buffer.alloc(call.request.nodeNames.length, 5) : Buffer.alloc(0),
+        scores: call.request.scoresOnly ? [] : call.request.nodeNames.map((nodeName) => ({
           nodeName,
           score: 5,
           predictedSlowdown: 1.1,
@@ -123,17 +137,18 @@ interface RealScorer {
   address: string;
   bundleSource: string;
   modelVersion: string;
-  /** Model input for `rows` nodes as scorer-svc builds it (node row, zero profile, regime probabilities). */
-  inferenceInput(rows: number): Float32Array;
-  predict(input: Float32Array, rows: number): Promise<unknown>;
+  /** Raw interference-model time for `rows` rows (node row, zero profile, regime probabilities), sequential calls. */
+  measureInference(rows: number, seconds: number): Promise<{ p50: number; p99: number }>;
+  /** Event-loop active ms of scorer-svc's thread so far (only when it has a thread of its own). */
+  busyMs(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
 const BUSY = { mem_bandwidth_fraction_of_peak: 0.9, dram_bound_stall_fraction: 0.5, llc_misses_per_kilo_instr: 20 };
 const quiet = () => undefined;
 
-async function startRealScorer(nodes: number, onnxThreads: number): Promise<RealScorer> {
-  const bundle = await makeBundleDir();
+async function startRealScorer(nodes: number, onnxThreads: number, bundleDir: string | undefined): Promise<RealScorer> {
+  const bundle = bundleDir ? { dir: bundleDir, root: undefined, source: bundleDir } : await makeBundleDir({ synthetic: true });
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
     maxBatch: 10_000, maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
@@ -165,7 +180,7 @@ async function startRealScorer(nodes: number, onnxThreads: number): Promise<Real
     address,
     bundleSource: bundle.source,
     modelVersion: model.manifest.version,
-    inferenceInput(rows) {
+    async measureInference(rows, seconds) {
       const D = model.interferenceWidth;
       const F2 = 2 * model.featureCount;
       const P = model.profileCount;
@@ -176,13 +191,22 @@ async function startRealScorer(nodes: number, onnxThreads: number): Promise<Real
         const probs = rec.regimeProbs;
         for (let k = 0; k < model.regimeCount; k++) input[i * D + F2 + P + k] = probs ? probs[model.manifest.regimes[k]!]! : k === 0 ? 1 : 0;
       }
-      return input;
+      const lat: number[] = [];
+      const end = performance.now() + (seconds * 1000) / 2;
+      for (let i = 0; i < 5; i++) await model.predict(input, rows);
+      while (performance.now() < end || lat.length < 20) {
+        const t0 = performance.now();
+        await model.predict(input, rows);
+        lat.push(performance.now() - t0);
+      }
+      lat.sort((a, b) => a - b);
+      return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
     },
-    predict: (input, rows) => model.predict(input, rows),
+    busyMs: async () => undefined,
     async stop() {
       await scorer.stop();
       await regime.stop();
-      await rm(bundle.root, { recursive: true, force: true });
+      if (bundle.root) await rm(bundle.root, { recursive: true, force: true });
     },
   };
 }
@@ -213,18 +237,26 @@ interface Result {
   n: number;
   /** Process CPU (user+system) per sequential call: less sensitive to other load than wall time. */
   cpuMs: number;
+  /** Event-loop active ms per sequential call: this (client + extender) thread, and scorer-svc's when it has its own. */
+  mainBusyMs: number;
+  scorerBusyMs: number | undefined;
 }
 
 /** Sequential calls for latency (a kube-scheduler calls an extender once per pod), then a closed loop for throughput. */
-async function measure(url: string, body: string, opts: Options): Promise<Result> {
+async function measure(url: string, body: string, opts: Options, scorerBusy: () => Promise<number | undefined> = async () => undefined): Promise<Result> {
   const until = (ms: number) => performance.now() + ms;
   const warmEnd = until(300);
   while (performance.now() < warmEnd) await postOnce(url, body);
   const lat: number[] = [];
+  const busy0 = await scorerBusy();
+  const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const latEnd = until((opts.seconds * 1000) / 2);
   while (performance.now() < latEnd || lat.length < 20) lat.push(await postOnce(url, body));
   const cpu = process.cpuUsage(cpu0);
+  const mainBusyMs = performance.eventLoopUtilization(elu0).active / lat.length;
+  const busy1 = await scorerBusy();
+  const scorerBusyMs = busy0 !== undefined && busy1 !== undefined ? (busy1 - busy0) / lat.length : undefined;
   const cpuMs = (cpu.user + cpu.system) / 1000 / lat.length;
   lat.sort((a, b) => a - b);
   let done = 0;
@@ -238,7 +270,7 @@ async function measure(url: string, body: string, opts: Options): Promise<Result
       }
     }),
   );
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length, cpuMs };
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: done / ((performance.now() - t0) / 1000), n: lat.length, cpuMs, mainBusyMs, scorerBusyMs };
 }
 
 /**
@@ -251,16 +283,18 @@ async function cpuBreakdown(n: number): Promise<{ floor: number; logic: number; 
   const names = Array.from({ length: n }, (_, i) => `node-${i}`);
   const resp: ScoreNodesResponse = {
     modelVersion: "constant",
-    scores: names.map((nodeName) => ({ nodeName, score: 5, predictedSlowdown: 1.1, slowdownUpperBound: 1.2, regime: Regime.REGIME_QUIET, basis: ScoreBasis.SCORE_BASIS_MODEL })),
+    packedScores: Buffer.alloc(n, 5),
+    scores: [],
   };
-  const respBytes = ScoreNodesResponse.encode(resp).finish();
+  const respBytes = encodeScoreNodesResponse(resp);
   const service = (viaProto: boolean) =>
     createExtenderService({
       backend: {
         scoreNodes: async (req) => {
           if (!viaProto) return resp;
-          ScoreNodesRequest.decode(ScoreNodesRequest.encode(req).finish());
-          return ScoreNodesResponse.decode(respBytes);
+          // The codecs the extender and scorer-svc use (lib/scorer/score-nodes-codec.ts, wire.ts).
+          decodeScoreNodesRequest(encodeNamesRequest(req));
+          return decodeScoreNodesResponse(respBytes);
         },
         filterNodes: async () => ({ feasibleNodeNames: [], filtered: [] }),
         close: () => undefined,
@@ -288,19 +322,43 @@ async function cpuBreakdown(n: number): Promise<{ floor: number; logic: number; 
   };
 }
 
-/** Raw interference-model time for `rows` rows, sequential calls: p50/p99 in ms. */
-async function measureInference(scorer: RealScorer, rows: number, opts: Options): Promise<{ p50: number; p99: number }> {
-  const input = scorer.inferenceInput(rows);
-  const lat: number[] = [];
-  const end = performance.now() + (opts.seconds * 1000) / 2;
-  for (let i = 0; i < 5; i++) await scorer.predict(input, rows);
-  while (performance.now() < end || lat.length < 20) {
-    const t0 = performance.now();
-    await scorer.predict(input, rows);
-    lat.push(performance.now() - t0);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+/** scorer-svc (with regime-svc) in a worker thread: its own event loop, so its own core. */
+async function startScorerThread(nodes: number, onnxThreads: number, bundleDir: string | undefined): Promise<RealScorer> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { role: "scorer", nodes, onnxThreads, bundleDir } });
+  const pending = new Map<number, (v: any) => void>();
+  let nextId = 1;
+  const info = await new Promise<{ address: string; bundleSource: string; modelVersion: string }>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  worker.on("message", (m: { id: number; value: unknown }) => pending.get(m.id)?.(m.value));
+  const ask = <T>(msg: Record<string, unknown>) =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      pending.set(id, (v) => (pending.delete(id), resolve(v as T)));
+      worker.postMessage({ ...msg, id });
+    });
+  return {
+    ...info,
+    measureInference: (rows, seconds) => ask({ op: "inference", rows, seconds }),
+    busyMs: () => ask({ op: "busy" }),
+    async stop() {
+      await ask({ op: "stop" });
+      await worker.terminate();
+    },
+  };
+}
+
+async function scorerThreadMain(d: { nodes: number; onnxThreads: number; bundleDir: string | undefined }): Promise<void> {
+  const real = await startRealScorer(d.nodes, d.onnxThreads, d.bundleDir);
+  parentPort!.postMessage({ address: real.address, bundleSource: real.bundleSource, modelVersion: real.modelVersion });
+  parentPort!.on("message", async (m: { id: number; op: string; rows: number; seconds: number }) => {
+    let value: unknown;
+    if (m.op === "inference") value = await real.measureInference(m.rows, m.seconds);
+    else if (m.op === "busy") value = performance.eventLoopUtilization().active;
+    else if (m.op === "stop") await real.stop();
+    parentPort!.postMessage({ id: m.id, value });
+  });
 }
 
 const f = (x: number, d = 2) => x.toFixed(d).padStart(8);
@@ -311,13 +369,15 @@ async function main(): Promise<void> {
   const fake = await startConstantScorer();
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const extFake = await startExtender(parseExtenderConfig([...argv, "--scorer-address", fake.address], {}), { registry: new Registry(), logger: silentLogger });
-  const real = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads) : undefined;
+  const start = opts.scorerThread ? startScorerThread : startRealScorer;
+  const real = opts.withScorer ? await start(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir) : undefined;
   const extReal = real
     ? await startExtender(parseExtenderConfig([...argv, "--scorer-address", real.address], {}), { registry: new Registry(), logger: silentLogger })
     : undefined;
-  if (real) console.log(`scorer-svc: in-process with regime-svc, bundle ${real.bundleSource} (${real.modelVersion}), onnx threads ${opts.onnxThreads}`);
+  if (real) console.log(`scorer-svc: ${opts.scorerThread ? "in a worker thread (its own event loop)" : "in-process (same event loop as the extender)"} with regime-svc, bundle ${real.bundleSource} (${real.modelVersion}), onnx threads ${opts.onnxThreads}`);
 
   console.log(`extender prioritize benchmark (nodeCacheCapable: true; ${opts.seconds}s per row, throughput with ${opts.concurrency} concurrent callers; client, servers and scorer share this process)`);
+  const busy: string[] = [];
   console.log(`${"nodes".padStart(6)} ${"row".padEnd(15)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p50/flr".padStart(8)} ${"p99/flr".padStart(8)} ${"rps/flr".padStart(8)} ${"cpu ms".padStart(8)} ${"cpu/flr".padStart(8)}`);
   const summary: string[] = [];
   for (const n of opts.sizes) {
@@ -329,13 +389,14 @@ async function main(): Promise<void> {
     if (extReal) rows.push(["extender+real", `${extReal.server.url}/overseer/prioritize`]);
     let base: Result | undefined;
     for (const [name, url] of rows) {
-      const r = await measure(url, body, opts);
+      const r = await measure(url, body, opts, name === "extender+real" && real ? () => real.busyMs() : undefined);
+      busy.push(`${String(n).padStart(6)} ${name.padEnd(15)} ${f(r.mainBusyMs)} ${r.scorerBusyMs === undefined ? "       -" : f(r.scorerBusyMs)}`);
       base ??= r;
       console.log(
         `${String(n).padStart(6)} ${name.padEnd(15)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p50 / base.p50)} ${f(r.p99 / base.p99)} ${f(r.rps / base.rps)} ${f(r.cpuMs)} ${f(r.cpuMs / base.cpuMs)}`,
       );
       if (name === "extender+real" && real) {
-        const inf = await measureInference(real, n, opts);
+        const inf = await real.measureInference(n, opts.seconds);
         console.log(`${String(n).padStart(6)} ${"raw inference".padEnd(15)} ${f(inf.p50)} ${f(inf.p99)}`);
         const floorSum = base.p99 + inf.p99;
         summary.push(
@@ -354,6 +415,9 @@ async function main(): Promise<void> {
     }
   }
   console.log("");
+  console.log("Event-loop active ms per sequential call (wall time the loop was not idle: includes time preempted by other load): this thread (HTTP client + extender + no-op/fake servers) | scorer-svc's thread (with --scorer-thread)");
+  for (const b of busy) console.log(b);
+  console.log("");
   console.log("CPU per call without sockets (ms): floor work | + extender logic | + protobuf of the scorer call (both sides)");
   for (const n of opts.sizes) {
     const b = await cpuBreakdown(n);
@@ -369,7 +433,11 @@ async function main(): Promise<void> {
   agent.destroy();
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+if (isMainThread) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if (workerData?.role === "scorer") {
+  void scorerThreadMain(workerData);
+}

@@ -2,7 +2,7 @@
 // 1,000 and 5,000 candidate nodes, beside the raw ONNX batch inference of the same rows (the floor),
 // then NodeState ingest throughput while scoring continues and alone, with one state per stream message and with
 // many (IngestNodeStatesRequest.states). Prints ratios measured in this run.
-//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000]
+//   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000] [--scores-only]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -56,6 +56,8 @@ async function main() {
   const batch = Number(arg("ingest-batch", "64"));
   if (!Number.isInteger(batch) || batch < 2) throw new Error(`--ingest-batch must be an integer >= 2 (states per message in the batched runs), got ${arg("ingest-batch", "64")}`);
   const SIZES = arg("sizes", "100,1000,5000").split(",").map(Number);
+  // --scores-only: ask for packed scores only, as the extender does (no per-node NodeScore messages).
+  const scoresOnly = process.argv.includes("--scores-only");
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {
     bundleDir = (await makeBundleDir({ synthetic: true })).dir;
@@ -92,7 +94,7 @@ async function main() {
   for (let i = 0; i < 2000 && [...scorer.store.values()].some((r) => !r.regime); i++) await new Promise((r) => setTimeout(r, 10));
   const workload: WorkloadSpec = { podNamespace: "cnf", podName: "upf-0", podUid: "u", workloadClass: [...bundle.manifest.workloadProfiles.keys()][0]!, maxSlowdown: 0 };
 
-  console.log("\nScoreNodes over gRPC vs raw interference.onnx batch (same rows)");
+  console.log(`\nScoreNodes over gRPC vs raw interference.onnx batch (same rows)${scoresOnly ? ", scores_only (packed scores, as the extender asks)" : ", full NodeScore answers"}`);
   console.log("nodes  iters   score p50   score p99   floor p50   floor p99   p50 ratio   p99 ratio");
   const summary: Record<number, { p99: number; floorP99: number }> = {};
   for (const n of SIZES) {
@@ -111,7 +113,7 @@ async function main() {
     const score: number[] = [];
     const floor: number[] = [];
     for (let w = 0; w < 10; w++) {
-      await client.scoreNodes({ workload, nodeNames: cand });
+      await client.scoreNodes({ workload, nodeNames: cand, scoresOnly });
       await floorBundle.predict(input, n);
     }
     // Interleave so both see the same machine load.
@@ -120,9 +122,9 @@ async function main() {
       await floorBundle.predict(input, n);
       floor.push(performance.now() - t);
       t = performance.now();
-      const r = await client.scoreNodes({ workload, nodeNames: cand });
+      const r = await client.scoreNodes({ workload, nodeNames: cand, scoresOnly });
       score.push(performance.now() - t);
-      if (r.scores.length !== n) throw new Error("short answer");
+      if ((scoresOnly ? r.packedScores.length : r.scores.length) !== n) throw new Error("short answer");
     }
     const [s50, s99, f50, f99] = [pct(score, 50), pct(score, 99), pct(floor, 50), pct(floor, 99)];
     summary[n] = { p99: s99, floorP99: f99 };
@@ -192,7 +194,7 @@ async function main() {
     const loop = (async () => {
       while (scoring) {
         const t = performance.now();
-        await client.scoreNodes({ workload, nodeNames: names.slice(0, 1000) });
+        await client.scoreNodes({ workload, nodeNames: names.slice(0, 1000), scoresOnly });
         during.push(performance.now() - t);
       }
     })();

@@ -115,6 +115,7 @@ export const GOLDEN_FILTERED: Record<string, string> = { "node-b": "OverSeer: sl
 export function tableScores(req: ScoreNodesRequest): ScoreNodesResponse {
   return {
     modelVersion: "test-model-1",
+    packedScores: Buffer.alloc(0),
     scores: req.nodeNames.map((n) => ({
       nodeName: n,
       score: GOLDEN_SCORES[n] ?? 5,

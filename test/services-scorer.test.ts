@@ -83,6 +83,26 @@ describe("scorer-svc with regime-svc", () => {
     expect(by["broken-model"]).toMatchObject({ score: 0, basis: ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE });
   });
 
+  it("with scores_only answers one packed score per candidate, equal to the full answer's scores", async () => {
+    const names = ["quiet", "busy", "stale", "blind", "never-seen", "broken-model", "quiet"];
+    const full = await client.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false });
+    const packed = await client.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: true });
+    expect(packed.scores).toEqual([]);
+    expect(packed.modelVersion).toBe(full.modelVersion);
+    expect([...packed.packedScores]).toEqual(full.scores.map((s) => s.score));
+    expect(full.packedScores.length).toBe(0);
+    // the extender's client (fast codecs) reads the same answer
+    const { createGrpcScorerBackend } = await import("../lib/extender/scorer-backend.js");
+    const backend = createGrpcScorerBackend({ address: `127.0.0.1:${scorer.grpcPort}` });
+    try {
+      const viaBackend = await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: true }, 5000);
+      expect([...viaBackend.packedScores]).toEqual([...packed.packedScores]);
+      expect(await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false }, 5000)).toEqual(full);
+    } finally {
+      backend.close();
+    }
+  });
+
   it("gives identical nodes identical scores", async () => {
     const r = await client.scoreNodes({ workload: upf, nodeNames: ["twin-a", "twin-b", "quiet"] });
     expect(new Set(r.scores.map((s) => s.score)).size).toBe(1);

@@ -66,10 +66,43 @@ describe("loadBundle", () => {
     // the caller's input stays usable: a second run on the same array answers the same
     expect(reused.length).toBe(D * 3);
     expect([...(await worker.predict(reused, 3)).slowdown]).toEqual([...a.slowdown]);
+    // a donated input is transferred (no copy): same answer, the caller's array is detached
+    const donated = make();
+    expect([...(await worker.predict(donated, 3, true)).upper]).toEqual([...a.upper]);
+    expect(donated.length).toBe(0);
+    // a view into a larger buffer is copied even when donated (the rest of the buffer is not the caller's to give)
+    const view = new Float32Array(new Float32Array(D * 4).buffer, 4 * D, D * 3);
+    view.set(make());
+    expect([...(await worker.predict(view, 3, true)).slowdown]).toEqual([...a.slowdown]);
+    expect(view.length).toBe(D * 3);
     const F = FEATURE_NAMES.length;
     expect([...(await worker.classify(new Float32Array(2 * F), 1))]).toEqual([...(await inline.classify(new Float32Array(2 * F), 1))]);
     await Promise.all([inline.release(), worker.release()]);
     await expect(worker.predict(make(), 3)).rejects.toThrow(/inference worker/);
+  });
+
+  it("with inlineMaxMs, batches estimated to finish within it run inline, larger ones in the worker", async () => {
+    const dir = await writeTestBundle(path.join(root, "inline-ms"));
+    const D = (await loadBundle(dir).then(async (b) => (await b.release(), b))).interferenceWidth;
+    // A donated input is detached only by the worker path: that tells which path ran.
+    const ranInWorker = async (b: Awaited<ReturnType<typeof loadBundle>>, rows: number) => {
+      const input = new Float32Array(rows * D);
+      await b.predict(input, rows, true);
+      return input.length === 0;
+    };
+    const generous = await loadBundle(dir, { runner: "worker", inlineMaxRows: 0, inlineMaxMs: 100 });
+    const off = await loadBundle(dir, { runner: "worker", inlineMaxRows: 0, inlineMaxMs: 0 });
+    const tiny = await loadBundle(dir, { runner: "worker", inlineMaxRows: 0, inlineMaxMs: 1e-9 });
+    try {
+      expect(await ranInWorker(generous, 300)).toBe(false);
+      expect(await ranInWorker(off, 300)).toBe(true);
+      expect(await ranInWorker(tiny, 300)).toBe(true);
+      // the same answers either way
+      const input = new Float32Array(300 * D).fill(0.1);
+      expect([...(await generous.predict(input, 300)).upper]).toEqual([...(await off.predict(input, 300)).upper]);
+    } finally {
+      await Promise.all([generous.release(), off.release(), tiny.release()]);
+    }
   });
 
   it("the worker runner refuses an ONNX file that does not load", async () => {

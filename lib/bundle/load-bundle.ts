@@ -21,6 +21,14 @@ export interface LoadOptions {
    * event loop for well under a millisecond, less than the two thread hops cost). Default 256.
    */
   inlineMaxRows?: number;
+  /**
+   * With the worker runner, an interference batch larger than inlineMaxRows still runs inline when
+   * its estimated inline time is at most this many ms (0 = off, the default). The estimate is the
+   * per-row time measured at load (a 256-row run) and updated from every inline run of 32+ rows.
+   * A small model answers thousands of rows in a millisecond or two, less than the worker's two
+   * thread hops cost on a busy machine.
+   */
+  inlineMaxMs?: number;
 }
 
 export interface InterferenceOutput {
@@ -42,8 +50,11 @@ export interface ModelBundle {
   interferenceWidth: number;
   /** `rows` x 2F input -> rows x R probabilities. The caller keeps its input array (the worker gets a copy). */
   classify(input: Float32Array, rows: number): Promise<Float32Array>;
-  /** `rows` x (2F+P+R) input -> slowdown and upper bound per row. */
-  predict(input: Float32Array, rows: number): Promise<InterferenceOutput>;
+  /**
+   * `rows` x (2F+P+R) input -> slowdown and upper bound per row. With `donate` the caller hands
+   * the array over (it may be detached afterwards: the worker runner transfers it instead of a copy).
+   */
+  predict(input: Float32Array, rows: number, donate?: boolean): Promise<InterferenceOutput>;
   release(): Promise<void>;
 }
 
@@ -62,7 +73,7 @@ interface ModelRunner {
   inputNames: readonly string[];
   outputNames: readonly string[];
   /** Float32 outputs by name (undefined when missing or not float32). */
-  run(input: Float32Array, dims: number[], fetches: string[]): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
+  run(input: Float32Array, dims: number[], fetches: string[], donate?: boolean): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
   release(): Promise<void>;
 }
 
@@ -99,7 +110,7 @@ async function workerRunner(worker: OnnxWorker, name: string, bytes: Buffer, opt
   return {
     inputNames,
     outputNames,
-    run: (input, dims, fetches) => worker.run(name, inputName, input, dims, fetches),
+    run: (input, dims, fetches, donate) => worker.run(name, inputName, input, dims, fetches, donate),
     release: async () => undefined,
   };
 }
@@ -170,8 +181,16 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
     const out = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
     return floatOutput(out, "probabilities", rows, R, "regime.onnx");
   };
-  const predict = async (input: Float32Array, rows: number) => {
-    const out = await (rows <= inlineMaxRows ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"]);
+  const inlineMaxMs = worker ? (opts.inlineMaxMs ?? 0) : 0;
+  let msPerRow = Infinity;
+  const predict = async (input: Float32Array, rows: number, donate = false) => {
+    const inline = rows <= inlineMaxRows || rows * msPerRow <= inlineMaxMs;
+    const t0 = inline && inlineMaxMs > 0 ? performance.now() : 0;
+    const out = await (inline ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
+    if (t0 > 0 && rows >= 32) {
+      const m = (performance.now() - t0) / rows;
+      msPerRow = Number.isFinite(msPerRow) ? 0.8 * msPerRow + 0.2 * m : m;
+    }
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),
@@ -180,6 +199,15 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   try {
     await classify(new Float32Array(2 * F), 1);
     await predict(new Float32Array(D), 1);
+    if (inlineMaxMs > 0) {
+      // Calibrates the per-row estimate of the inline-or-worker choice (the second run: warm).
+      const calib = new Float32Array(256 * D);
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        await interferenceInline.run(calib, [256, D], ["slowdown", "slowdown_upper"]);
+        msPerRow = (performance.now() - t0) / 256;
+      }
+    }
     if (worker) {
       floatOutput(await regime.run(new Float32Array(2 * F), [1, 2 * F], ["probabilities"]), "probabilities", 1, R, "regime.onnx");
       floatOutput(await interference.run(new Float32Array(D), [1, D], ["slowdown", "slowdown_upper"]), "slowdown_upper", 1, 1, "interference.onnx");

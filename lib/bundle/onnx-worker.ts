@@ -98,10 +98,13 @@ export class OnnxWorker {
   /**
    * Runs a float32 input. A copy of it is transferred to the worker, so the caller's array stays
    * usable (callers reuse input buffers; a detached one made a later run fail). The copy costs
-   * far less than the inference it feeds.
+   * far less than the inference it feeds, but a caller that builds a fresh array per run (the
+   * scoring engine) passes `donate` and saves it.
    */
-  async run(name: string, input: string, data: Float32Array, dims: number[], fetches: string[]): Promise<Record<string, WorkerTensor>> {
-    const copy = data.slice();
+  async run(name: string, input: string, data: Float32Array, dims: number[], fetches: string[], donate = false): Promise<Record<string, WorkerTensor>> {
+    // `donate`: the caller will not touch `data` again, so its buffer is transferred as is (no
+    // copy; it is detached afterwards). Only for an array that owns its whole buffer.
+    const copy = donate && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     const r = await this.call<{ result: Record<string, WorkerTensor> }>({ type: "run", name, input, data: copy, dims, fetches }, [copy.buffer as ArrayBuffer]);
     return r.result;
   }

@@ -15,6 +15,19 @@ const score = (nodeName: string, s: number): NodeScore => ({
 });
 
 describe("decideScores", () => {
+  it("packed scores (scores_only answer) are taken in request order, clamped", () => {
+    const d = decideScores(req, { scores: [], modelVersion: "m", packedScores: Buffer.from([9, 2, 42]) });
+    expect(d).toEqual({ scores: [9, 2, 10], missing: [], unexpected: [] });
+  });
+  it("packed scores of the wrong length cannot be attributed: every node is missing (worst case)", () => {
+    const d = decideScores(req, { scores: [], modelVersion: "m", packedScores: Buffer.from([9, 2]) });
+    expect(d.scores).toEqual([0, 0, 0]);
+    expect(d.missing).toEqual(["a", "b", "c"]);
+  });
+  it("a scorer that ignores scores_only answers NodeScores: those are used", () => {
+    const d = decideScores(req, { scores: [score("a", 9), score("b", 2), score("c", 5)], modelVersion: "m", packedScores: Buffer.alloc(0) });
+    expect(d.scores).toEqual([9, 2, 5]);
+  });
   it("takes scorer scores for requested nodes", () => {
     const d = decideScores(req, { scores: [score("a", 9), score("b", 2), score("c", 5)], modelVersion: "m" });
     expect(d.scores).toEqual([9, 2, 5]);

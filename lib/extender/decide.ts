@@ -1,6 +1,7 @@
 // Decision math between scorer-svc's answers and the extender's: pure, no I/O.
 // Every function answers only for the request's own candidates.
 import type { FilterNodesResponse, ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { topKIndices } from "../telemetry/top-k.js";
 import { clampScore, MIN_EXTENDER_PRIORITY, type ExtenderRequest } from "./wire.js";
 
 /** The score every node gets when OverSeer has no opinion (non-CNF pod, degraded answer). */
@@ -20,6 +21,18 @@ export interface ScoreDecision {
 export function decideScores(req: ExtenderRequest, resp: ScoreNodesResponse): ScoreDecision {
   const names = req.nodeNames;
   const answered = resp.scores;
+  // scores_only answer: byte i is the score of node_names[i]. A scorer-svc that predates
+  // scores_only answers `scores` instead (handled below); a packed list of the wrong length
+  // cannot be attributed to nodes, so every candidate counts as missing.
+  const packed = resp.packedScores;
+  if (packed !== undefined && packed.length > 0 && answered.length === 0) {
+    if (packed.length === names.length) {
+      const scores = new Array<number>(names.length);
+      for (let i = 0; i < names.length; i++) scores[i] = clampScore(packed[i]!);
+      return { scores, missing: [], unexpected: [] };
+    }
+    return { scores: new Array<number>(names.length).fill(MISSING_NODE_SCORE), missing: [...names], unexpected: [] };
+  }
   // Fast path: scorer-svc answers one score per requested node, in request order (its contract).
   if (answered.length === names.length && answered.every((s, i) => s.nodeName === names[i])) {
     return { scores: answered.map((s) => clampScore(s.score)), missing: [], unexpected: [] };
@@ -71,9 +84,6 @@ export function decideFilter(req: ExtenderRequest, resp: FilterNodesResponse): F
 
 /** Highest first, ties by name: for span attributes and logs. */
 export function topScores(names: readonly string[], scores: readonly number[], limit: number): string[] {
-  return names
-    .map((n, i) => [n, scores[i]!] as const)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, limit)
-    .map(([n, s]) => `${n}=${s}`);
+  const before = (a: number, b: number) => scores[b]! - scores[a]! || (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0);
+  return topKIndices(names.length, limit, before).map((i) => `${names[i]}=${scores[i]}`);
 }

@@ -8,7 +8,7 @@ import { HttpError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, 
 import type { Logger } from "./log.js";
 import type { ExtenderMetrics, Verb } from "./metrics.js";
 import type { ExtenderService } from "./service.js";
-import { decodeExtenderArgs, parseJsonBody } from "./wire.js";
+import { decodeExtenderArgs, parseJsonBody, stringifyHostPriorities } from "./wire.js";
 
 export interface ExtenderHttpOptions {
   service: ExtenderService;
@@ -67,8 +67,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function writeJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+function writeJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}, text = JSON.stringify(body)): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...extraHeaders });
   res.end(text);
 }
@@ -103,8 +102,8 @@ export function createExtenderHandler(opts: ExtenderHttpOptions): http.RequestLi
       const text = await readBody(req, opts.maxBodyBytes);
       bodyRead = true;
       const args = decodeExtenderArgs(parseJsonBody(text));
-      const answer = verb === "filter" ? await service.filter(args, req.headers) : await service.prioritize(args, req.headers);
-      writeJson(res, 200, answer);
+      if (verb === "filter") writeJson(res, 200, await service.filter(args, req.headers));
+      else writeJson(res, 200, undefined, {}, stringifyHostPriorities(await service.prioritize(args, req.headers)));
     } catch (err) {
       // A refused request's body is not read: close the connection rather than drain it.
       if (!bodyRead) res.setHeader("connection", "close");

@@ -207,7 +207,7 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
           return encodePrioritizeResult(req, neutralScores(req));
         }
         try {
-          const resp = await callBackend("ScoreNodes", (ms) => backend.scoreNodes({ workload: spec, nodeNames: req.nodeNames }, ms));
+          const resp = await callBackend("ScoreNodes", (ms) => backend.scoreNodes({ workload: spec, nodeNames: req.nodeNames, scoresOnly: true }, ms));
           const d = decideScores(req, resp);
           warnUnexpected("prioritize", req, d.unexpected, d.missing);
           settle("prioritize", span, "scored");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BadRequestError } from "./errors.js";
-import { clampScore, decodeExtenderArgs, encodeFilterResult, encodePrioritizeResult, parseJsonBody } from "./wire.js";
+import { clampScore, decodeExtenderArgs, encodeFilterResult, encodePrioritizeResult, parseJsonBody, stringifyHostPriorities } from "./wire.js";
 
 const pod = { metadata: { name: "upf-0", namespace: "ran", uid: "u1", annotations: { a: "b" }, labels: { l: "v" } }, spec: {} };
 const node = (name: string) => ({ metadata: { name, labels: { "kubernetes.io/hostname": name } }, status: { allocatable: { cpu: "64" } } });
@@ -102,6 +102,28 @@ describe("encodeFilterResult", () => {
   it("a node both feasible and failed is failed", () => {
     const req = decodeExtenderArgs({ Pod: pod, NodeNames: ["a"] });
     expect(encodeFilterResult(req, ["a"], new Map([["a", "x"]])).NodeNames).toEqual([]);
+  });
+});
+
+describe("stringifyHostPriorities", () => {
+  it.each([
+    ["empty list", []],
+    ["typical", [{ Host: "node-a", Score: 9 }, { Host: "node-b", Score: 0 }]],
+    ["names JSON must escape", [{ Host: 'a"b', Score: 1 }, { Host: "c\\d", Score: 2 }, { Host: "tab\there", Score: 3 }, { Host: "\u0001", Score: 4 }]],
+    ["non-ASCII, emoji and a lone surrogate", [{ Host: "nœud-東京", Score: 5 }, { Host: "😀", Score: 6 }, { Host: "x\ud800y", Score: 7 }]],
+    ["non-integer and non-finite scores", [{ Host: "a", Score: 1.5 }, { Host: "b", Score: NaN }, { Host: "c", Score: -0 }, { Host: "d", Score: Infinity }]],
+  ])("%s: the same text as JSON.stringify", (_n, list) => {
+    expect(stringifyHostPriorities(list)).toBe(JSON.stringify(list));
+  });
+
+  it("random names of every character class give the same text as JSON.stringify", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const list = Array.from({ length: 500 }, (_, i) => ({
+      Host: String.fromCharCode(...Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => Math.floor(rnd() * (rnd() < 0.8 ? 0x80 : 0x10000)))),
+      Score: i % 11,
+    }));
+    expect(stringifyHostPriorities(list)).toBe(JSON.stringify(list));
   });
 });
 

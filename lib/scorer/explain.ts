@@ -1,7 +1,7 @@
 // Explanations and query answers: translate engine results and store records into messages.
 import type { Duration } from "../../gen/google/protobuf/duration.js";
 import { regimeToJSON } from "../../gen/overseer/v1/regime.js";
-import { ScoreBasis, type NodeExplanation, type NodeScore, type NodeStateEntry } from "../../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, type NodeExplanation, type NodeScore, type NodeStateEntry, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
 import type { NodeRecord } from "./node-state-store.js";
 import type { NodeResult, ScoreRun, ScoringParams } from "./scoring-engine.js";
 
@@ -22,6 +22,20 @@ export function toNodeScore(r: NodeResult): NodeScore {
     regime: r.regime,
     basis: r.decision.basis,
   };
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The ScoreNodes answer. With `scoresOnly` (the extender's calls) only the scores, one byte per
+ * node in request order: no per-node message is built, encoded or parsed.
+ */
+export function toScoreNodesResponse(run: ScoreRun, scoresOnly: boolean): ScoreNodesResponse {
+  if (!scoresOnly) return { scores: run.results.map(toNodeScore), modelVersion: run.modelVersion, packedScores: NO_BYTES };
+  const n = run.results.length;
+  const packed = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) packed[i] = run.results[i]!.decision.score;
+  return { scores: [], modelVersion: run.modelVersion, packedScores: packed };
 }
 
 export function summarize(r: NodeResult, run: ScoreRun, params: ScoringParams): string {

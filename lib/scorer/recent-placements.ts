@@ -34,6 +34,11 @@ export class RecentPlacements {
     this.byNode.set(node, list);
   }
 
+  /** No placement is remembered on any node (the scoring hot path skips its per-node lookups). */
+  isEmpty(): boolean {
+    return this.byNode.size === 0;
+  }
+
   /** Unsettled placements on `node` at `now` (expired ones are dropped). */
   active(node: string, now = this.now()): readonly RecentPlacement[] {
     const list = this.byNode.get(node);

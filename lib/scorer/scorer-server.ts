@@ -28,8 +28,10 @@ export interface RunningScorerService {
 
 type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax";
 
-/** Decision-time classification flags are optional here (flag defaults apply). */
-export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
+/** Decision-time classification and inline-inference flags are optional here (flag defaults apply). */
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags | "inlineInferenceMs"> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
+  /** --inline-inference-ms (default 2). */
+  inlineInferenceMs?: number;
   log?: LogFn;
   defaultMetrics?: boolean;
   now?: () => number;
@@ -100,7 +102,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const holder = new BundleHolder({
     dir: cfg.bundleDir,
     pollIntervalMs: cfg.pollInterval,
-    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker" },
+    loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker", inlineMaxMs: cfg.inlineInferenceMs ?? SCORER_FLAGS.inlineInferenceMs.default },
     log: cfg.log,
     onLoaded: (b, prev) => {
       metrics.service.onLoaded(b, prev);

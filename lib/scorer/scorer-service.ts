@@ -10,7 +10,7 @@ import type {
 import type { BundleHolder, LogFn } from "../bundle/bundle-holder.js";
 import { InvalidArgumentError, NotFoundError, UnavailableError, unary } from "../grpc/errors.js";
 import type { DecisionClassifier } from "./decision-classify.js";
-import { toExplanation, toNodeScore, toNodeStateEntry } from "./explain.js";
+import { toExplanation, toNodeScore, toNodeStateEntry, toScoreNodesResponse } from "./explain.js";
 import { createIngestHandler } from "./ingest-stream.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
@@ -73,7 +73,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     scoreNodes: unary((req: ScoreNodesRequest) =>
       timed("ScoreNodes", async () => {
         const r = await run(req);
-        return { scores: r.results.map(toNodeScore), modelVersion: r.modelVersion };
+        return toScoreNodesResponse(r, req.scoresOnly);
       }),
     ),
     filterNodes: unary((req: FilterNodesRequest) =>

@@ -3,6 +3,7 @@
 // Uses only @opentelemetry/api; a no-op when tracing is off.
 import { trace } from "@opentelemetry/api";
 import { ScoreBasis, type WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
+import { topKIndices } from "../telemetry/top-k.js";
 import type { ScoreRun } from "./scoring-engine.js";
 
 const TOP_SCORES = 16;
@@ -11,10 +12,12 @@ export function annotateScoringSpan(run: ScoreRun, workload: WorkloadSpec): void
   const span = trace.getActiveSpan();
   if (!span?.isRecording()) return;
   const worstCase = run.results.filter((r) => r.decision.basis !== ScoreBasis.SCORE_BASIS_MODEL).length;
-  const top = [...run.results]
-    .sort((a, b) => b.decision.score - a.decision.score)
-    .slice(0, TOP_SCORES)
-    .map((r) => `${r.nodeName}=${r.decision.score}(bound ${r.decision.upper.toFixed(3)})`);
+  const res = run.results;
+  // The best few without sorting thousands of results (same order as a stable sort by score).
+  const top = topKIndices(res.length, TOP_SCORES, (a, b) => res[b]!.decision.score - res[a]!.decision.score).map((i) => {
+    const r = res[i]!;
+    return `${r.nodeName}=${r.decision.score}(bound ${r.decision.upper.toFixed(3)})`;
+  });
   span.setAttributes({
     "k8s.pod.name": workload.podName,
     "k8s.namespace.name": workload.podNamespace,

@@ -13,13 +13,15 @@ describe("encodeScoreNodesResponse", () => {
     ["non-ASCII node name and long version", { scores: [score({ nodeName: "nœud-ü-東京", score: 10 })], modelVersion: "x".repeat(300) }],
     ["NaN and negative values", { scores: [score({ nodeName: "n", score: -3, predictedSlowdown: NaN, slowdownUpperBound: -1.5, regime: -1 })], modelVersion: "v" }],
     ["a name longer than 127 bytes (2-byte lengths)", { scores: [score({ nodeName: "n".repeat(200), score: 1 })], modelVersion: "v" }],
-  ])("%s: byte-identical to the generated encoder", (_n, msg) => {
+    ["packed scores only", { scores: [], modelVersion: "v", packedScores: Buffer.from([3, 10, 0]) }],
+    ["packed scores, 200 of them (2-byte length)", { scores: [], modelVersion: "", packedScores: Buffer.alloc(200, 9) }],
+  ].map(([n, m]) => [n, { packedScores: Buffer.alloc(0), ...(m as object) }] as [string, ScoreNodesResponse]))("%s: byte-identical to the generated encoder", (_n, msg) => {
     const fast = encodeScoreNodesResponse(msg as ScoreNodesResponse);
     expect(fast.equals(generated(msg as ScoreNodesResponse))).toBe(true);
   });
 
   it("5000 scores round-trip", () => {
-    const msg = { scores: Array.from({ length: 5000 }, (_, i) => score({ nodeName: `node-${i}`, score: i % 11, predictedSlowdown: 1 + i / 1e4, slowdownUpperBound: 1.1 + i / 1e4, regime: (i % 5) + 1, basis: (i % 5) + 1 })), modelVersion: "v" };
+    const msg = { packedScores: Buffer.alloc(0), scores: Array.from({ length: 5000 }, (_, i) => score({ nodeName: `node-${i}`, score: i % 11, predictedSlowdown: 1 + i / 1e4, slowdownUpperBound: 1.1 + i / 1e4, regime: (i % 5) + 1, basis: (i % 5) + 1 })), modelVersion: "v" };
     const fast = encodeScoreNodesResponse(msg);
     expect(fast.equals(generated(msg))).toBe(true);
     expect(ScoreNodesResponse.decode(fast)).toEqual(msg);

@@ -1,6 +1,7 @@
 // A fast, byte-identical encoder for ScoreNodesResponse (the hot path's answer): one Buffer sized
 // in a first pass, no per-node writer forks. Same wire format as the generated encoder (tested).
-import { ScorerServiceService, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { FilterNodesRequest, ScorerServiceService, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { decodeNamesRequest, decodeScoreNodesRequest, utf8Length, writeUtf8 } from "./score-nodes-codec.js";
 
 const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
 /** int32 varint: negative values take 10 bytes (sign-extended), as protobuf encodes them. */
@@ -39,7 +40,7 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
     const s = scores[i]!;
     let size = 0;
     if (s.nodeName !== "") {
-      const b = Buffer.byteLength(s.nodeName, "utf8");
+      const b = utf8Length(s.nodeName);
       nameBytes[i] = b;
       size += 1 + varintSize(b) + b;
     }
@@ -53,6 +54,8 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
   }
   const versionBytes = msg.modelVersion !== "" ? Buffer.byteLength(msg.modelVersion, "utf8") : 0;
   if (msg.modelVersion !== "") total += 1 + varintSize(versionBytes) + versionBytes;
+  const packed = msg.packedScores?.length ?? 0;
+  if (packed !== 0) total += 1 + varintSize(packed) + packed;
   const buf = Buffer.allocUnsafe(total);
   let off = 0;
   for (let i = 0; i < n; i++) {
@@ -62,7 +65,7 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
     if (s.nodeName !== "") {
       buf[off++] = 0x0a;
       off = writeVarint(buf, off, nameBytes[i]!);
-      off += buf.write(s.nodeName, off, "utf8");
+      off = writeUtf8(buf, off, s.nodeName, nameBytes[i]!);
     }
     if (s.score !== 0) {
       buf[off++] = 0x10;
@@ -90,11 +93,18 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
     off = writeVarint(buf, off, versionBytes);
     off += buf.write(msg.modelVersion, off, "utf8");
   }
+  if (packed !== 0) {
+    buf[off++] = 0x1a;
+    off = writeVarint(buf, off, packed);
+    buf.set(msg.packedScores!, off);
+    off += packed;
+  }
   return buf;
 }
 
-/** The ScorerService definition with the fast ScoreNodes response encoder (wire-compatible). */
+/** The ScorerService definition with the fast ScoreNodes/FilterNodes codecs (wire-compatible). */
 export const FAST_SCORER_SERVICE_DEFINITION = {
   ...ScorerServiceService,
-  scoreNodes: { ...ScorerServiceService.scoreNodes, responseSerialize: encodeScoreNodesResponse },
+  scoreNodes: { ...ScorerServiceService.scoreNodes, requestDeserialize: decodeScoreNodesRequest, responseSerialize: encodeScoreNodesResponse },
+  filterNodes: { ...ScorerServiceService.filterNodes, requestDeserialize: (b: Buffer) => decodeNamesRequest(b, (x) => FilterNodesRequest.decode(x)) },
 } as const;

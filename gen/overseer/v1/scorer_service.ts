@@ -176,12 +176,20 @@ export interface NodeScore {
 export interface ScoreNodesRequest {
   workload?: WorkloadSpec | undefined;
   nodeNames: string[];
+  /**
+   * When true, the answer carries only `packed_scores` (and `model_version`), not `scores`: for
+   * callers that need nothing but the 0..10 score of each node (the extender). At thousands of
+   * candidates the per-node NodeScore messages cost more CPU to build and parse than the scoring.
+   */
+  scoresOnly: boolean;
 }
 
 export interface ScoreNodesResponse {
-  /** One score per requested node, in request order. */
+  /** One score per requested node, in request order (empty when the request set scores_only). */
   scores: NodeScore[];
   modelVersion: string;
+  /** Only when the request set scores_only: byte i is the score (0..10) of node_names[i]. */
+  packedScores: Buffer;
 }
 
 export interface FilterNodesRequest {
@@ -1091,7 +1099,7 @@ export const NodeScore: MessageFns<NodeScore> = {
 };
 
 function createBaseScoreNodesRequest(): ScoreNodesRequest {
-  return { workload: undefined, nodeNames: [] };
+  return { workload: undefined, nodeNames: [], scoresOnly: false };
 }
 
 export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
@@ -1101,6 +1109,9 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
     }
     for (const v of message.nodeNames) {
       writer.uint32(18).string(v!);
+    }
+    if (message.scoresOnly !== false) {
+      writer.uint32(24).bool(message.scoresOnly);
     }
     return writer;
   },
@@ -1134,6 +1145,14 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
             message.nodeNames.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.scoresOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1154,6 +1173,11 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
         : globalThis.Array.isArray(object?.node_names)
         ? object.node_names.map((e: any) => globalThis.String(e))
         : [],
+      scoresOnly: isSet(object.scoresOnly)
+        ? globalThis.Boolean(object.scoresOnly)
+        : isSet(object.scores_only)
+        ? globalThis.Boolean(object.scores_only)
+        : false,
     };
   },
 
@@ -1164,6 +1188,9 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
     }
     if (message.nodeNames?.length) {
       obj.nodeNames = message.nodeNames;
+    }
+    if (message.scoresOnly !== false) {
+      obj.scoresOnly = message.scoresOnly;
     }
     return obj;
   },
@@ -1177,12 +1204,13 @@ export const ScoreNodesRequest: MessageFns<ScoreNodesRequest> = {
       ? WorkloadSpec.fromPartial(object.workload)
       : undefined;
     message.nodeNames = object.nodeNames?.map((e) => e) || [];
+    message.scoresOnly = object.scoresOnly ?? false;
     return message;
   },
 };
 
 function createBaseScoreNodesResponse(): ScoreNodesResponse {
-  return { scores: [], modelVersion: "" };
+  return { scores: [], modelVersion: "", packedScores: Buffer.alloc(0) };
 }
 
 export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
@@ -1192,6 +1220,9 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     }
     if (message.modelVersion !== "") {
       writer.uint32(18).string(message.modelVersion);
+    }
+    if (message.packedScores.length !== 0) {
+      writer.uint32(26).bytes(message.packedScores);
     }
     return writer;
   },
@@ -1225,6 +1256,14 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
             message.modelVersion = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.packedScores = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1245,6 +1284,11 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
         : isSet(object.model_version)
         ? globalThis.String(object.model_version)
         : "",
+      packedScores: isSet(object.packedScores)
+        ? Buffer.from(bytesFromBase64(object.packedScores))
+        : isSet(object.packed_scores)
+        ? Buffer.from(bytesFromBase64(object.packed_scores))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1256,6 +1300,9 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     if (message.modelVersion !== "") {
       obj.modelVersion = message.modelVersion;
     }
+    if (message.packedScores.length !== 0) {
+      obj.packedScores = base64FromBytes(message.packedScores);
+    }
     return obj;
   },
 
@@ -1266,6 +1313,7 @@ export const ScoreNodesResponse: MessageFns<ScoreNodesResponse> = {
     const message = createBaseScoreNodesResponse();
     message.scores = object.scores?.map((e) => NodeScore.fromPartial(e)) || [];
     message.modelVersion = object.modelVersion ?? "";
+    message.packedScores = object.packedScores ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -3177,6 +3225,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "nodeNames",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "scores_only",
+        "number": 3,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "scoresOnly",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -3211,6 +3271,18 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "modelVersion",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "packed_scores",
+        "number": 3,
+        "label": 1,
+        "type": 12,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "packedScores",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -3981,50 +4053,64 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 5, 2, 2],
+        "span": [119, 2, 23],
+        "leadingComments":
+          " When true, the answer carries only `packed_scores` (and `model_version`), not `scores`: for\n callers that need nothing but the 0..10 score of each node (the extender). At thousands of\n candidates the per-node NodeScore messages cost more CPU to build and parse than the scoring.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 6, 2, 0],
-        "span": [120, 2, 32],
-        "leadingComments": " One score per requested node, in request order.\n",
+        "span": [124, 2, 32],
+        "leadingComments":
+          " One score per requested node, in request order (empty when the request set scores_only).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 6, 2, 2],
+        "span": [127, 2, 26],
+        "leadingComments": " Only when the request set scores_only: byte i is the score (0..10) of node_names[i].\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 1],
-        "span": [147, 2, 29],
+        "span": [153, 2, 29],
         "leadingComments": " Node features used (empty for an unknown node).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 2],
-        "span": [149, 2, 41],
+        "span": [155, 2, 41],
         "leadingComments": " Age of the node's state at scoring time.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 4],
-        "span": [152, 2, 26],
+        "span": [158, 2, 26],
         "leadingComments": " The profile the prediction used.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 5],
-        "span": [154, 2, 28],
+        "span": [160, 2, 28],
         "leadingComments": ' Where the profile came from: "pod", "bundle" or "default".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 6],
-        "span": [156, 2, 31],
+        "span": [162, 2, 31],
         "leadingComments": " Recent placements charged on top of the measured state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 7],
-        "span": [158, 2, 21],
+        "span": [164, 2, 21],
         "leadingComments": " Human-readable summary.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 0],
-        "span": [176, 2, 22],
+        "span": [182, 2, 22],
         "leadingComments": " Only nodes whose state is fresh.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -4059,6 +4145,14 @@ export const protoMetadata: ProtoMetadata = {
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

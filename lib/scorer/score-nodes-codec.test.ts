@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { FilterNodesRequest, ScoreNodesRequest, SoloProfile, ScoreNodesResponse, type NodeScore } from "../../gen/overseer/v1/scorer_service.js";
+import { decodeNamesRequest, decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest, utf8Length } from "./score-nodes-codec.js";
+import { encodeScoreNodesResponse } from "./wire.js";
+
+const workload = { podNamespace: "ran", podName: "upf-0", podUid: "u-1", workloadClass: "upf", soloProfile: undefined, maxSlowdown: 1.25 };
+const requests: [string, ScoreNodesRequest][] = [
+  ["empty request", { workload: undefined, nodeNames: [] }],
+  ["workload only", { workload, nodeNames: [] }],
+  ["names only", { workload: undefined, nodeNames: ["a", "b"] }],
+  ["typical", { workload, nodeNames: ["node-1", "node-2", "node-3"] }],
+  ["non-ASCII and long names, an empty name", { workload, nodeNames: ["nœud-ü-東京", "n".repeat(300), "", "😀"] }],
+  ["pod profile", { workload: { ...workload, soloProfile: SoloProfile.fromPartial({ cores: 4, instructionsPerSec: 1e10, llcWorkingSetBytes: 3e6, memReadBytesPerSec: 1e9, memWriteBytesPerSec: 2e9, llcMissesPerKiloInstr: 1 }) }, nodeNames: ["x"] }],
+  ["5000 names", { workload, nodeNames: Array.from({ length: 5000 }, (_, i) => `node-${i}`) }],
+  ["scores_only", { workload, nodeNames: ["node-1", "node-2"], scoresOnly: true }],
+].map(([n, m]) => [n, { scoresOnly: false, ...(m as object) }] as [string, ScoreNodesRequest]);
+const gen = (m: ScoreNodesRequest) => Buffer.from(ScoreNodesRequest.encode(m).finish());
+
+describe("ScoreNodesRequest codec", () => {
+  it.each(requests)("%s: encode is byte-identical to the generated encoder, decode equal to the generated decoder", (_n, msg) => {
+    const bytes = encodeNamesRequest(msg);
+    expect(bytes.equals(gen(msg))).toBe(true);
+    expect(decodeScoreNodesRequest(bytes)).toEqual(ScoreNodesRequest.decode(bytes));
+    expect(decodeScoreNodesRequest(new Uint8Array(bytes))).toEqual(ScoreNodesRequest.decode(bytes));
+  });
+
+  it("FilterNodesRequest has the same fields and decodes the same", () => {
+    const bytes = Buffer.from(FilterNodesRequest.encode({ workload, nodeNames: ["a", "b"] }).finish());
+    expect(decodeNamesRequest(bytes, (b) => FilterNodesRequest.decode(b))).toEqual(FilterNodesRequest.decode(bytes));
+    // field 3 is not a FilterNodesRequest field: the generated decoder decides (it skips it)
+    const extra = Buffer.concat([bytes, Buffer.from([0x18, 0x01])]);
+    expect(decodeNamesRequest(extra, (b) => FilterNodesRequest.decode(b))).toEqual(FilterNodesRequest.decode(extra));
+  });
+
+  it.each([
+    ["an unknown field (a newer client)", Buffer.concat([gen(requests[3]![1]), Buffer.from([0x20, 0x05])])],
+    ["scores_only as a multi-byte varint", Buffer.concat([gen(requests[3]![1]), Buffer.from([0x18, 0x81, 0x00])])],
+    ["the workload twice (last wins)", Buffer.concat([gen(requests[3]![1]), gen({ workload: { ...workload, podName: "other" }, nodeNames: [] })])],
+    ["a names field with another wire type", Buffer.from([0x10, 0x01])],
+  ])("%s: handed to the generated decoder (same result)", (_n, bytes) => {
+    let used = false;
+    const out = decodeNamesRequest(bytes, (b) => ((used = true), ScoreNodesRequest.decode(b)));
+    expect(used).toBe(true);
+    expect(out).toEqual(ScoreNodesRequest.decode(bytes));
+  });
+
+  it("a truncated message is refused as by the generated decoder", () => {
+    const bytes = gen(requests[3]![1]).subarray(0, 20);
+    expect(() => ScoreNodesRequest.decode(bytes)).toThrow();
+    expect(() => decodeScoreNodesRequest(bytes)).toThrow();
+  });
+
+  it("utf8Length agrees with Buffer.byteLength", () => {
+    for (const s of ["", "node-1", "ü", "東京", "😀", "a\u0000b"]) expect(utf8Length(s)).toBe(Buffer.byteLength(s));
+  });
+});
+
+const score = (p: Partial<NodeScore>): NodeScore => ({ nodeName: "", score: 0, predictedSlowdown: 0, slowdownUpperBound: 0, regime: 0, basis: 0, ...p });
+
+describe("decodeScoreNodesResponse", () => {
+  it.each([
+    ["empty", { scores: [], modelVersion: "" }],
+    ["defaults in a score", { scores: [score({})], modelVersion: "v" }],
+    ["typical", { scores: [score({ nodeName: "node-a", score: 7, predictedSlowdown: 1.13, slowdownUpperBound: 1.27, regime: 1, basis: 1 }), score({ nodeName: "node-b", basis: 3 })], modelVersion: "v1-abc-1" }],
+    ["non-ASCII name, long version", { scores: [score({ nodeName: "nœud-東京", score: 10 })], modelVersion: "x".repeat(300) }],
+    ["negative int32 values and NaN (generated decoder path)", { scores: [score({ nodeName: "n", score: -3, predictedSlowdown: NaN, regime: -1 })], modelVersion: "v" }],
+    ["5000 scores", { scores: Array.from({ length: 5000 }, (_, i) => score({ nodeName: `node-${i}`, score: i % 11, predictedSlowdown: 1 + i / 1e4, slowdownUpperBound: 1.1 + i / 1e4, regime: (i % 5) + 1, basis: (i % 5) + 1 })), modelVersion: "v" }],
+    ["packed scores (scores_only answer)", { scores: [], modelVersion: "v", packedScores: Buffer.from([0, 5, 10, 7]) }],
+  ])("%s: equal to the generated decoder", (_n, msg) => {
+    const bytes = encodeScoreNodesResponse({ packedScores: Buffer.alloc(0), ...msg } as ScoreNodesResponse);
+    expect(decodeScoreNodesResponse(bytes)).toEqual(ScoreNodesResponse.decode(bytes));
+  });
+
+  it("an unknown field inside a NodeScore is decoded by the generated decoder (nothing dropped silently)", () => {
+    const inner = Buffer.concat([Buffer.from([0x0a, 0x01, 0x61, 0x10, 0x05]), Buffer.from([0x38, 0x01])]);
+    const bytes = Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
+    expect(decodeScoreNodesResponse(bytes)).toEqual(ScoreNodesResponse.decode(bytes));
+    expect(decodeScoreNodesResponse(bytes).scores[0]).toMatchObject({ nodeName: "a", score: 5 });
+  });
+
+  it("a truncated answer is refused", () => {
+    const bytes = encodeScoreNodesResponse({ scores: [score({ nodeName: "node-a", score: 7, predictedSlowdown: 1.5 })], modelVersion: "v", packedScores: Buffer.alloc(0) }).subarray(0, 12);
+    expect(() => ScoreNodesResponse.decode(bytes)).toThrow();
+    expect(() => decodeScoreNodesResponse(bytes)).toThrow();
+  });
+});

@@ -1,0 +1,215 @@
+// Fast codecs for the placement hot path's big messages, wire-identical to the generated ones:
+//  - server: ScoreNodesRequest / FilterNodesRequest decode (thousands of node names);
+//  - client (the extender): the same request's encode and ScoreNodesResponse decode.
+// Node names are ASCII (DNS-1123), so they are written and read with byte loops / one native
+// slice instead of the generic TextEncoder/TextDecoder per string. Anything these decoders do not
+// expect (an unknown or repeated field, a wire type they do not handle, a truncated message) is
+// handed to the generated decoder for the whole message, so no field is ever silently dropped
+// and malformed input fails exactly as before.
+import {
+  ScoreNodesRequest,
+  ScoreNodesResponse,
+  WorkloadSpec,
+  type NodeScore,
+} from "../../gen/overseer/v1/scorer_service.js";
+
+const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
+
+export function writeVarint(buf: Uint8Array, off: number, v: number): number {
+  while (v >= 0x80) {
+    buf[off++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[off++] = v;
+  return off;
+}
+
+/** UTF-8 byte length of `s`; `s.length` for ASCII (checked by a char loop: cheaper than Buffer.byteLength on short strings). */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return n;
+}
+
+/** Writes `s` (whose UTF-8 length is `bytes`) at `off`; ASCII by a byte loop. Returns the new offset. */
+export function writeUtf8(buf: Buffer, off: number, s: string, bytes: number): number {
+  if (bytes !== s.length) return off + buf.write(s, off, "utf8");
+  for (let i = 0; i < bytes; i++) buf[off + i] = s.charCodeAt(i);
+  return off + bytes;
+}
+
+/** Reads a varint (up to 32 bits) at pos; returns -1 when it runs past `end` or is longer than 5 bytes. */
+function readVarint(buf: Uint8Array, pos: number, end: number, out: { pos: number }): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (pos >= end) return -1;
+    const b = buf[pos++]!;
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      out.pos = pos;
+      return v;
+    }
+  }
+  return -1;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+interface NamesRequest {
+  workload?: WorkloadSpec | undefined;
+  nodeNames: string[];
+  /** ScoreNodesRequest only (field 3). */
+  scoresOnly?: boolean;
+}
+
+/**
+ * Decodes ScoreNodesRequest (and FilterNodesRequest, the same fields). Equal to the generated
+ * decoder's result; unusual input goes to `fallback` (the generated decoder).
+ */
+export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fallback: (b: Uint8Array) => T, withScoresOnly = false): T {
+  const buf = asBuffer(bytes);
+  const end = buf.length;
+  const cur = { pos: 0 };
+  let pos = 0;
+  let workload: WorkloadSpec | undefined;
+  let sawWorkload = false;
+  const nodeNames: string[] = [];
+  let scoresOnly = false;
+  while (pos < end) {
+    const tag = buf[pos]!;
+    if (tag === 0x18 && withScoresOnly && pos + 1 < end && buf[pos + 1]! < 0x80) {
+      scoresOnly = buf[pos + 1] !== 0;
+      pos += 2;
+      continue;
+    }
+    if (tag !== 0x0a && tag !== 0x12) return fallback(bytes);
+    const len = readVarint(buf, pos + 1, end, cur);
+    if (len < 0 || cur.pos + len > end) return fallback(bytes);
+    const start = cur.pos;
+    pos = start + len;
+    if (tag === 0x12) nodeNames.push(readUtf8(buf, start, pos));
+    else {
+      if (sawWorkload) return fallback(bytes);
+      sawWorkload = true;
+      workload = WorkloadSpec.decode(buf.subarray(start, pos));
+    }
+  }
+  return (withScoresOnly ? { workload, nodeNames, scoresOnly } : { workload, nodeNames }) as T;
+}
+
+export const decodeScoreNodesRequest = (b: Uint8Array): ScoreNodesRequest => decodeNamesRequest(b, (x) => ScoreNodesRequest.decode(x), true);
+
+/** Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder. */
+export function encodeNamesRequest(msg: NamesRequest): Buffer {
+  const w = msg.workload !== undefined ? WorkloadSpec.encode(msg.workload).finish() : undefined;
+  const names = msg.nodeNames;
+  const n = names.length;
+  const lens = new Int32Array(n);
+  let total = (w ? 1 + varintSize(w.length) + w.length : 0) + (msg.scoresOnly ? 2 : 0);
+  for (let i = 0; i < n; i++) {
+    const b = utf8Length(names[i]!);
+    lens[i] = b;
+    total += 1 + varintSize(b) + b;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let off = 0;
+  if (w) {
+    buf[off++] = 0x0a;
+    off = writeVarint(buf, off, w.length);
+    buf.set(w, off);
+    off += w.length;
+  }
+  for (let i = 0; i < n; i++) {
+    buf[off++] = 0x12;
+    off = writeVarint(buf, off, lens[i]!);
+    off = writeUtf8(buf, off, names[i]!, lens[i]!);
+  }
+  if (msg.scoresOnly) {
+    buf[off++] = 0x18;
+    buf[off++] = 0x01;
+  }
+  return buf;
+}
+
+type SliceBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+/** The UTF-8 string in buf[start, end): ASCII (every node name) through the cheaper latin1 slice. */
+export function readUtf8(buf: Buffer, start: number, end: number): string {
+  const b = buf as SliceBuffer;
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return b.utf8Slice(start, end);
+  return b.latin1Slice(start, end);
+}
+
+/** Reads one NodeScore body in [pos, end) into a message; undefined when it holds anything unexpected. */
+function readNodeScore(buf: Buffer, view: DataView, pos: number, end: number, cur: { pos: number }): NodeScore | undefined {
+  let nodeName = "";
+  let score = 0;
+  let predictedSlowdown = 0;
+  let slowdownUpperBound = 0;
+  let regime = 0;
+  let basis = 0;
+  while (pos < end) {
+    const tag = buf[pos++]!;
+    if (tag === 0x0a) {
+      let len = buf[pos]!;
+      if (len < 0x80) pos++;
+      else {
+        len = readVarint(buf, pos, end, cur);
+        if (len < 0) return undefined;
+        pos = cur.pos;
+      }
+      if (pos + len > end) return undefined;
+      nodeName = readUtf8(buf, pos, pos + len);
+      pos += len;
+    } else if (tag === 0x19 || tag === 0x21) {
+      if (pos + 8 > end) return undefined;
+      const v = view.getFloat64(pos, true);
+      if (tag === 0x19) predictedSlowdown = v;
+      else slowdownUpperBound = v;
+      pos += 8;
+    } else if (tag === 0x10 || tag === 0x28 || tag === 0x30) {
+      let v = pos < end ? buf[pos]! : -1;
+      if (v >= 0 && v < 0x80) pos++;
+      else {
+        v = readVarint(buf, pos, end, cur);
+        // Negative int32s are 10-byte varints: the generated decoder handles them.
+        if (v < 0 || v > 0x7fffffff) return undefined;
+        pos = cur.pos;
+      }
+      if (tag === 0x10) score = v;
+      else if (tag === 0x28) regime = v;
+      else basis = v;
+    } else return undefined;
+  }
+  return { nodeName, score, predictedSlowdown, slowdownUpperBound, regime, basis };
+}
+
+/** Decodes ScoreNodesResponse; equal to the generated decoder's result (unusual input goes to it). */
+export function decodeScoreNodesResponse(bytes: Uint8Array): ScoreNodesResponse {
+  const buf = asBuffer(bytes);
+  const end = buf.length;
+  const cur = { pos: 0 };
+  let pos = 0;
+  let modelVersion = "";
+  let packedScores = EMPTY;
+  const scores: NodeScore[] = [];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  while (pos < end) {
+    const tag = buf[pos]!;
+    if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) return ScoreNodesResponse.decode(bytes);
+    const len = readVarint(buf, pos + 1, end, cur);
+    if (len < 0 || cur.pos + len > end) return ScoreNodesResponse.decode(bytes);
+    const start = cur.pos;
+    pos = start + len;
+    if (tag === 0x12) modelVersion = readUtf8(buf, start, pos);
+    else if (tag === 0x1a) packedScores = Buffer.from(buf.subarray(start, pos));
+    else {
+      const s = readNodeScore(buf, view, start, pos, cur);
+      if (!s) return ScoreNodesResponse.decode(bytes);
+      scores.push(s);
+    }
+  }
+  return { scores, modelVersion, packedScores };
+}
