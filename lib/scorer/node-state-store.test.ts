@@ -127,3 +127,42 @@ describe("NodeStateStore regime cache", () => {
     expect(s.get("n1")!.regimeSpan).toEqual(span);
   });
 });
+
+describe("NodeStateStore slab rows", () => {
+  it("keeps a node's slot across states and writes the new state's row in place", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    const first = s.get("n1")!;
+    s.upsert(nodeState("n1", { sequence: 2, features: { mem_bandwidth_fraction_of_peak: 0.77 } }));
+    const second = s.get("n1")!;
+    expect(second.slot).toBe(first.slot);
+    expect(second.row).toBe(first.row);
+    const chunk = s.slab.chunk(second.slot);
+    const off = s.slab.offset(second.slot);
+    expect([...chunk.subarray(off, off + 2 * FEATURE_COUNT)]).toEqual([...second.row]);
+  });
+
+  it("stores the regime probabilities in the slot after the row", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    s.setRegime("n1", 1, AGENT_START.getTime(), assess(Regime.REGIME_QUIET));
+    const rec = s.get("n1")!;
+    expect(rec.regimeProbs).toBe(rec.probsSlot);
+    expect(s.slab.chunk(rec.slot)[s.slab.offset(rec.slot) + 2 * FEATURE_COUNT + Regime.REGIME_QUIET]).toBeCloseTo(0.9);
+  });
+
+  it("gives a deleted node's slot to the next new node, zeroed, without the old regime", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    s.setRegime("n1", 1, AGENT_START.getTime(), assess(Regime.REGIME_QUIET));
+    const slot = s.get("n1")!.slot;
+    expect(s.delete("n1")).toBe(true);
+    expect(s.delete("n1")).toBe(false);
+    s.upsert(nodeState("n2", { sequence: 1 }));
+    const n2 = s.get("n2")!;
+    expect(n2.slot).toBe(slot);
+    expect(n2.regimeProbs).toBeUndefined();
+    expect([...n2.probsSlot]).toEqual(new Array(8).fill(0));
+    expect(n2.row[FEATURE_COUNT]).toBe(1);
+  });
+});

@@ -7,10 +7,13 @@ import { Regime, type RegimeAssessment } from "../../gen/overseer/v1/regime.js";
 import { writeFeatureRow } from "../bundle/model-input.js";
 import { FEATURE_COUNT } from "../features/catalog.js";
 import { FeatureVectorError, validateFeatureVector } from "../features/feature-vector.js";
+import { RowSlab } from "./row-slab.js";
 import { missingCriticalGroups } from "./score-math.js";
 
 /** Probabilities indexed by Regime enum value. */
 export const REGIME_SLOTS = 8;
+/** Width of a node's slab row: the 2F model input, then REGIME_SLOTS regime probabilities. */
+export const NODE_ROW_WIDTH = 2 * FEATURE_COUNT + REGIME_SLOTS;
 
 export interface NodeRecord {
   name: string;
@@ -19,12 +22,16 @@ export interface NodeRecord {
   receivedAtMs: number;
   agentStartedAtMs: number;
   sequence: number;
-  /** 2F model input: values (absent -> 0) then presence flags. */
+  /** The node's slot in the store's slab (kept while the node is in the store). */
+  slot: number;
+  /** 2F model input: values (absent -> 0) then presence flags. A view of the slot's row (written in place per state). */
   row: Float32Array;
   missingGroups: string[];
   /** Cached regime (possibly from an older state of this node). */
   regime: RegimeAssessment | undefined;
   regimeProbs: Float32Array | undefined;
+  /** The slot's REGIME_SLOTS probabilities (a view); regimeProbs is it, or undefined when never classified. */
+  probsSlot: Float32Array;
   /** The cached regime was classified for an older state than the current one. */
   regimeStale: boolean;
   /** The state (agent run, sequence) the cached regime was classified for. */
@@ -63,6 +70,8 @@ export class NodeStateStore {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly pending = new Set<string>();
   private readonly listeners: ((rec: NodeRecord) => void)[] = [];
+  /** Every node's row and regime probabilities, by slot (the scoring engine reads them from here). */
+  readonly slab = new RowSlab(NODE_ROW_WIDTH);
   readonly now: () => number;
 
   constructor(private readonly opts: StoreOptions) {
@@ -108,7 +117,10 @@ export class NodeStateStore {
     } else if (this.nodes.size >= this.opts.maxNodes) {
       return { outcome: "rejected", reason: `the store holds ${this.opts.maxNodes} nodes, its limit` };
     }
-    const row = prev?.row ?? new Float32Array(2 * FEATURE_COUNT);
+    // Overwritten in place for a newer state: readers of the row (the scoring engine) copy it
+    // synchronously, so a write cannot interleave with a read.
+    const slot = prev ? prev.slot : this.slab.alloc();
+    const row = prev ? prev.row : this.slab.view(slot, 0, 2 * FEATURE_COUNT);
     writeFeatureRow(state.features!, row, 0);
     const residentKeys = state.residents.length === 0 ? NO_RESIDENTS : new Set<string>();
     for (const r of state.residents) {
@@ -122,10 +134,12 @@ export class NodeStateStore {
       receivedAtMs,
       agentStartedAtMs: startMs,
       sequence: state.sequence,
+      slot,
       row,
       missingGroups: missingCriticalGroups(state.features!.states),
       regime: prev?.regime,
       regimeProbs: prev?.regimeProbs,
+      probsSlot: prev ? prev.probsSlot : this.slab.view(slot, 2 * FEATURE_COUNT, REGIME_SLOTS),
       regimeStale: prev?.regime !== undefined,
       regimeOf: prev?.regimeOf,
       regimeSpan: prev?.regimeSpan,
@@ -139,7 +153,11 @@ export class NodeStateStore {
 
   delete(name: string): boolean {
     this.pending.delete(name);
-    return this.nodes.delete(name);
+    const rec = this.nodes.get(name);
+    if (!rec) return false;
+    this.nodes.delete(name);
+    this.slab.release(rec.slot);
+    return true;
   }
 
   isPending(name: string): boolean {
@@ -180,7 +198,7 @@ export class NodeStateStore {
     if (!rec) return false;
     const of = rec.regimeOf;
     if (of && (startMs < of.startMs || (startMs === of.startMs && sequence < of.sequence))) return false;
-    const probs = new Float32Array(REGIME_SLOTS);
+    const probs = rec.probsSlot.fill(0);
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
     rec.regime = a;
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FeatureState } from "../../gen/overseer/v1/features.js";
 import { ScoreBasis } from "../../gen/overseer/v1/scorer_service.js";
 import { FEATURE_NAMES } from "../features/catalog.js";
-import { decideNodeScore, exceedsLimit, missingCriticalGroups, scoreFromUpperBound, type NodeScoreInput } from "./score-math.js";
+import { decideNodeScore, exceedsLimit, missingCriticalGroups, modelDecision, scoreFromUpperBound, worstCaseDecision, type NodeScoreInput } from "./score-math.js";
 
 const fresh: NodeScoreInput = { known: true, ageMs: 1000, freshnessMs: 10_000, missingGroups: [], predicted: 1.1, upper: 1.2, worstSlowdown: 2 };
 
@@ -84,4 +84,18 @@ describe("exceedsLimit", () => {
     ["unknown node is not filtered", decideNodeScore({ ...fresh, known: false }), 1.01, false],
     ["model error is not filtered", decideNodeScore({ ...fresh, upper: NaN }), 1.01, false],
   ])("%s", (_n, d, limit, expected) => expect(exceedsLimit(d, limit as number)).toBe(expected));
+});
+
+describe("modelDecision and worstCaseDecision (the engine's split of decideNodeScore)", () => {
+  it.each([
+    ["model bound", 1.3, 1.5],
+    ["prediction below 1 clamps", 0.5, 0.8],
+    ["NaN prediction", NaN, 1.5],
+    ["infinite bound", 1.2, Infinity],
+  ])("%s: equals decideNodeScore on fresh state", (_n, predicted, upper) => {
+    expect(modelDecision(predicted, upper, fresh.worstSlowdown)).toEqual(decideNodeScore({ ...fresh, predicted, upper }));
+  });
+  it("worst case for a basis", () => {
+    expect(worstCaseDecision(ScoreBasis.SCORE_BASIS_STALE_WORST_CASE)).toEqual(decideNodeScore({ ...fresh, ageMs: 1e9 }));
+  });
 });

@@ -56,7 +56,9 @@ export interface NodeScoreDecision {
   upper: number;
 }
 
-const worst = (basis: ScoreBasis): NodeScoreDecision => ({ score: 0, basis, predicted: 0, upper: 0 });
+/** The worst-case decision for a basis (a fresh object: callers may keep it). */
+export const worstCaseDecision = (basis: ScoreBasis): NodeScoreDecision => ({ score: 0, basis, predicted: 0, upper: 0 });
+const worst = worstCaseDecision;
 
 /** Which basis a node's score rests on, before any model run (undefined = the model decides). */
 export function preModelBasis(i: Pick<NodeScoreInput, "known" | "ageMs" | "freshnessMs" | "missingGroups">): ScoreBasis | undefined {
@@ -70,10 +72,15 @@ export function preModelBasis(i: Pick<NodeScoreInput, "known" | "ageMs" | "fresh
 export function decideNodeScore(i: NodeScoreInput): NodeScoreDecision {
   const pre = preModelBasis(i);
   if (pre !== undefined) return worst(pre);
-  if (!Number.isFinite(i.predicted) || !Number.isFinite(i.upper)) return worst(ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE);
-  const predicted = Math.max(1, i.predicted);
-  const upper = Math.max(predicted, i.upper);
-  return { score: scoreFromUpperBound(upper, i.worstSlowdown), basis: ScoreBasis.SCORE_BASIS_MODEL, predicted, upper };
+  return modelDecision(i.predicted, i.upper, i.worstSlowdown);
+}
+
+/** The decision for a node the model ran for (preModelBasis was undefined): model error or the model's bound. */
+export function modelDecision(predictedRaw: number, upperRaw: number, worstSlowdown: number): NodeScoreDecision {
+  if (!Number.isFinite(predictedRaw) || !Number.isFinite(upperRaw)) return worst(ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE);
+  const predicted = Math.max(1, predictedRaw);
+  const upper = Math.max(predicted, upperRaw);
+  return { score: scoreFromUpperBound(upper, worstSlowdown), basis: ScoreBasis.SCORE_BASIS_MODEL, predicted, upper };
 }
 
 /**

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { RowSlab } from "./row-slab.js";
+
+describe("RowSlab", () => {
+  it("hands out zeroed rows side by side in one chunk, views writing through to it", () => {
+    const s = new RowSlab(3, 2);
+    const a = s.alloc();
+    const b = s.alloc();
+    expect([a, b]).toEqual([0, 1]);
+    expect(s.chunk(a)).toBe(s.chunk(b));
+    expect([s.offset(a), s.offset(b)]).toEqual([0, 3]);
+    s.view(b).set([1, 2, 3]);
+    expect([...s.chunk(b).subarray(3, 6)]).toEqual([1, 2, 3]);
+    expect([...s.view(a)]).toEqual([0, 0, 0]);
+    expect([...s.view(b, 1, 2)]).toEqual([2, 3]);
+  });
+
+  it("starts a new chunk when one is full", () => {
+    const s = new RowSlab(2, 1);
+    const slots = [s.alloc(), s.alloc(), s.alloc(), s.alloc()];
+    expect(slots).toEqual([0, 1, 2, 3]);
+    expect(s.chunk(2)).not.toBe(s.chunk(1));
+    expect(s.chunk(3)).toBe(s.chunk(2));
+    expect(s.offset(3)).toBe(2);
+  });
+
+  it("reuses a released slot, zeroed", () => {
+    const s = new RowSlab(2);
+    const a = s.alloc();
+    s.view(a).set([5, 6]);
+    s.release(a);
+    expect(s.freeSlots).toBe(1);
+    const again = s.alloc();
+    expect(again).toBe(a);
+    expect([...s.view(again)]).toEqual([0, 0]);
+    expect(s.freeSlots).toBe(0);
+  });
+
+  it.each([
+    ["width 0", () => new RowSlab(0), /row width must be a positive integer, got 0/],
+    ["fractional width", () => new RowSlab(1.5), /row width/],
+    ["chunkBits too large", () => new RowSlab(4, 21), /chunkBits must be an integer in 0..20, got 21/],
+    ["release of a slot never allocated", () => new RowSlab(4).release(0), /slot 0 was never allocated/],
+  ])("rejects %s", (_n, f, msg) => {
+    expect(f).toThrow(msg);
+  });
+});
