@@ -92,6 +92,19 @@ describe("decision-time classification", () => {
     expect(r.classified).toBe(1);
   });
 
+  it.each([
+    ["enabled", 256, "none"],
+    ["disabled", 0, "disabled"],
+  ])("nothing pending (%s): the outcome is still reported, cached counted per candidate (duplicates and unknown nodes as before)", async (_n, maxNodes, outcome) => {
+    const h = harness(["a", "b", "never"], { maxNodes });
+    for (const e of h.store.takePending(10)) if (e.rec.name !== "never") h.store.setRegime(e.rec.name, e.sequence, e.startMs, assess(Regime.REGIME_MIXED));
+    expect(h.store.pendingCount).toBe(0);
+    const r = await h.dc.classifyCandidates(["a", "b", "a", "never", "unknown-node"]);
+    expect(h.calls).toEqual([]);
+    expect(r).toEqual({ outcome, classified: 0, cached: 3, pendingLeft: 0 });
+    expect(h.outcomes).toEqual([outcome]);
+  });
+
   it("disabled (max 0): no call, every pending node left to the batcher", async () => {
     const h = harness(["a"], { maxNodes: 0 });
     const r = await h.dc.classifyCandidates(["a"]);

@@ -110,11 +110,32 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
     });
   }
 
+  /**
+   * The common case (the batcher or earlier decisions classified every state): no per-candidate
+   * queue lookups, one store lookup each for the `cached` count; links only for a recording span.
+   */
+  function nothingPending(nodeNames: readonly string[], outcome: InlineOutcome): InlineClassifyResult {
+    const recording = trace.getActiveSpan()?.isRecording() === true;
+    const links = recording ? new Map<string, SpanContext>() : undefined;
+    let cached = 0;
+    for (let i = 0; i < nodeNames.length; i++) {
+      const rec = o.store.get(nodeNames[i]!);
+      if (!rec?.regime) continue;
+      cached++;
+      if (links && rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
+    }
+    o.onOutcome?.(outcome, 0);
+    const result: InlineClassifyResult = { outcome, classified: 0, cached, pendingLeft: 0 };
+    if (links) annotateDecisionSpan(result, [...links.values()]);
+    return result;
+  }
+
   return {
     async classifyCandidates(nodeNames) {
       const nowMs = o.now();
       const disabled = o.maxNodes === 0;
       const coolingDown = !disabled && nowMs < pausedUntilMs;
+      if (o.store.pendingCount === 0) return nothingPending(nodeNames, disabled ? "disabled" : coolingDown ? "cooldown" : "none");
       const taken: PendingEntry[] = [];
       const takenNames = new Set<string>();
       const links = new Map<string, SpanContext>();
