@@ -23,7 +23,10 @@ export interface InlineClassifyResult {
   outcome: InlineOutcome;
   /** Candidates classified by this call's Classify. */
   classified: number;
-  /** Known candidates scored with a regime cached earlier (by the batcher or another decision). */
+  /**
+   * Known candidates scored with a regime cached earlier (by the batcher or another decision).
+   * When nothing was pending and the span is not recording, counted on first read (off the scoring path).
+   */
   cached: number;
   /** Pending candidates left in the queue (over the cap, stale or incomplete states, failure, cool-down). */
   pendingLeft: number;
@@ -110,13 +113,8 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
     });
   }
 
-  /**
-   * The common case (the batcher or earlier decisions classified every state): no per-candidate
-   * queue lookups, one store lookup each for the `cached` count; links only for a recording span.
-   */
-  function nothingPending(nodeNames: readonly string[], outcome: InlineOutcome): InlineClassifyResult {
-    const recording = trace.getActiveSpan()?.isRecording() === true;
-    const links = recording ? new Map<string, SpanContext>() : undefined;
+  /** Known candidates with a cached regime, and links to the spans that classified them. */
+  function countCached(nodeNames: readonly string[], links: Map<string, SpanContext> | undefined): number {
     let cached = 0;
     for (let i = 0; i < nodeNames.length; i++) {
       const rec = o.store.get(nodeNames[i]!);
@@ -124,10 +122,31 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
       cached++;
       if (links && rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
     }
+    return cached;
+  }
+
+  /**
+   * The common case (the batcher or earlier decisions classified every state): no per-candidate
+   * queue work. The `cached` count (a store lookup per candidate) is only needed by a recording
+   * span; otherwise it is counted when read (tests, callers that want it), not on the scoring path.
+   */
+  function nothingPending(nodeNames: readonly string[], outcome: InlineOutcome): InlineClassifyResult {
     o.onOutcome?.(outcome, 0);
-    const result: InlineClassifyResult = { outcome, classified: 0, cached, pendingLeft: 0 };
-    if (links) annotateDecisionSpan(result, [...links.values()]);
-    return result;
+    if (trace.getActiveSpan()?.isRecording() === true) {
+      const links = new Map<string, SpanContext>();
+      const result: InlineClassifyResult = { outcome, classified: 0, cached: countCached(nodeNames, links), pendingLeft: 0 };
+      annotateDecisionSpan(result, [...links.values()]);
+      return result;
+    }
+    let cached: number | undefined;
+    return {
+      outcome,
+      classified: 0,
+      get cached() {
+        return (cached ??= countCached(nodeNames, undefined));
+      },
+      pendingLeft: 0,
+    };
   }
 
   return {
