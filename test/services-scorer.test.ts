@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeState } from "../gen/overseer/v1/node_state.js";
 import { Regime } from "../gen/overseer/v1/regime.js";
-import { ScoreBasis, ScorerServiceClient, type IngestNodeStatesResponse, type ScoreNodesResponse, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
+import { ScoreBasis, ScorerServiceClient, SoloProfile, type IngestNodeStatesResponse, type ScoreNodesResponse, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { featureIndex } from "../lib/features/catalog.js";
 import { startRegimeService, type RunningRegimeService } from "../lib/regime/regime-server.js";
@@ -173,7 +173,7 @@ describe("scorer-svc with regime-svc", () => {
     ["NaN max_slowdown", { workload: { ...upf, maxSlowdown: NaN }, nodeNames: ["quiet"] }, /workload\.max_slowdown is NaN/],
     ["too many candidates", { workload: upf, nodeNames: Array.from({ length: 101 }, (_, i) => `n${i}`) }, /node_names has 101 entries, the limit is 100/],
     ["an empty node name", { workload: upf, nodeNames: ["quiet", ""] }, /node_names\[1\] is empty/],
-    ["a negative solo profile value", { workload: { ...upf, soloProfile: { cores: -1, instructionsPerSec: 1, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0, llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0, l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0 } }, nodeNames: ["quiet"] }, /workload\.solo_profile\.cores is -1/],
+    ["a negative solo profile value", { workload: { ...upf, soloProfile: SoloProfile.fromPartial({ cores: -1, instructionsPerSec: 1 }) }, nodeNames: ["quiet"] }, /workload\.solo_profile\.cores is -1/],
   ])("rejects %s with INVALID_ARGUMENT", async (_n, req, message) => {
     const err = (await client.scoreNodes(req as never).catch((e) => e)) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);

@@ -1,7 +1,7 @@
 // manifest.json of a model bundle (docs/model-bundle.md): parsing and checks against this build.
 import { FEATURE_NAMES, SCHEMA_VERSION } from "../features/catalog.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
-import type { SoloProfile } from "../../gen/overseer/v1/scorer_service.js";
+import { SoloProfile } from "../../gen/overseer/v1/scorer_service.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
 
@@ -94,11 +94,7 @@ function strArray(o: Json, key: string): string[] {
 }
 
 export function soloProfileFrom(values: Json, names: readonly ProfileFeatureName[], where: string): SoloProfile {
-  const p: SoloProfile = {
-    cores: 0, instructionsPerSec: 0, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0,
-    llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0,
-    l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0,
-  };
+  const p = SoloProfile.fromPartial({});
   for (const n of names) {
     // The snake_case name from profile_feature_names, or the SoloProfile field name (camelCase).
     // proto3 JSON omits zero-valued fields, so an absent field is 0 (a streaming workload has no LLC hits).

@@ -1,7 +1,8 @@
 // Pod -> workload: which pods OverSeer places, and what it knows about them, from annotations
 // and labels. Pure: no I/O. A bad annotation value never rejects the pod (that would stall its
 // scheduling): the bad field is dropped and reported in `problems` for the caller to log/count.
-import type { SoloProfile, WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
+import { SoloProfile, type WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
+import { PROFILE_FIELD } from "../bundle/manifest.js";
 import type { PodInfo } from "./wire.js";
 
 export const ANNOTATION_WORKLOAD_CLASS = "overseer.io/workload-class";
@@ -25,20 +26,9 @@ export type PodWorkload =
   | { kind: "cnf"; spec: WorkloadSpec; problems: AnnotationProblem[] };
 
 type ProfileField = keyof SoloProfile;
-const PROFILE_FIELDS: readonly ProfileField[] = [
-  "cores",
-  "instructionsPerSec",
-  "llcWorkingSetBytes",
-  "memReadBytesPerSec",
-  "memWriteBytesPerSec",
-  "llcMissesPerKiloInstr",
-  "tmaRetiringFraction",
-  "tmaBackendBoundFraction",
-  "tmaMemoryBoundFraction",
-  "l2MissesPerKiloInstr",
-  "l3BoundStallFraction",
-  "dramBoundStallFraction",
-];
+// Every SoloProfile field, in proto order (the bundle's name map is the one list of them).
+const PROFILE_FIELDS: readonly ProfileField[] = Object.values(PROFILE_FIELD);
+const KNOWN_PROFILE_FIELDS = new Set<string>(PROFILE_FIELDS);
 const FRACTION_FIELDS = new Set<ProfileField>(["tmaRetiringFraction", "tmaBackendBoundFraction", "tmaMemoryBoundFraction", "l3BoundStallFraction", "dramBoundStallFraction"]);
 
 /** Parses overseer.io/max-slowdown: a factor >= 1 such as "1.25". */
@@ -65,24 +55,10 @@ export function parseSoloProfile(text: string): SoloProfile {
     throw new Error(`not JSON: ${(e as Error).message}`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("must be a JSON object of SoloProfile fields");
-  const out: SoloProfile = {
-    cores: 0,
-    instructionsPerSec: 0,
-    llcWorkingSetBytes: 0,
-    memReadBytesPerSec: 0,
-    memWriteBytesPerSec: 0,
-    llcMissesPerKiloInstr: 0,
-    tmaRetiringFraction: 0,
-    tmaBackendBoundFraction: 0,
-    tmaMemoryBoundFraction: 0,
-    l2MissesPerKiloInstr: 0,
-    l3BoundStallFraction: 0,
-    dramBoundStallFraction: 0,
-  };
-  const known = new Set<string>(PROFILE_FIELDS);
+  const out = SoloProfile.fromPartial({});
   let count = 0;
   for (const [key, value] of Object.entries(v)) {
-    if (!known.has(key)) throw new Error(`unknown field "${key}" (known: ${PROFILE_FIELDS.join(", ")})`);
+    if (!KNOWN_PROFILE_FIELDS.has(key)) throw new Error(`unknown field "${key}" (known: ${PROFILE_FIELDS.join(", ")})`);
     if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`"${key}" must be a finite number`);
     if (value < 0) throw new Error(`"${key}" must be >= 0`);
     if (FRACTION_FIELDS.has(key as ProfileField) && value > 1) throw new Error(`"${key}" is a fraction and must be <= 1`);

@@ -113,14 +113,20 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
     });
   }
 
+  /** Counts `rec` as cached (1) when it has a regime, and keeps a link to the span that classified it. */
+  function noteCached(rec: NodeRecord, links: Map<string, SpanContext> | undefined): number {
+    if (!rec.regime) return 0;
+    // Tracing off: the classifying span was a no-op with an invalid context, nothing to link to.
+    if (links && rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
+    return 1;
+  }
+
   /** Known candidates with a cached regime, and links to the spans that classified them. */
   function countCached(nodeNames: readonly string[], links: Map<string, SpanContext> | undefined): number {
     let cached = 0;
     for (let i = 0; i < nodeNames.length; i++) {
       const rec = o.store.get(nodeNames[i]!);
-      if (!rec?.regime) continue;
-      cached++;
-      if (links && rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
+      if (rec) cached += noteCached(rec, links);
     }
     return cached;
   }
@@ -170,11 +176,7 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
           continue;
         }
         if (o.store.isPending(name)) pendingLeft++;
-        if (rec.regime) {
-          cached++;
-          // Tracing off: the classifying span was a no-op with an invalid context, nothing to link to.
-          if (rec.regimeSpan && links.size < MAX_LINKS && isSpanContextValid(rec.regimeSpan)) links.set(rec.regimeSpan.spanId, rec.regimeSpan);
-        }
+        cached += noteCached(rec, links);
       }
       const outcome: InlineOutcome = taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : "none";
       if (outcome !== "ok") {

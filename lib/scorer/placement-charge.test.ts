@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { SoloProfile } from "../../gen/overseer/v1/scorer_service.js";
+import { SoloProfile } from "../../gen/overseer/v1/scorer_service.js";
 import { FEATURE_COUNT, featureIndex } from "../features/catalog.js";
 import { chargeRow, worstDemand } from "./placement-charge.js";
 
 const F = FEATURE_COUNT;
-const profile = (p: Partial<SoloProfile>): SoloProfile => ({
-  cores: 0, instructionsPerSec: 0, llcWorkingSetBytes: 0, memReadBytesPerSec: 0, memWriteBytesPerSec: 0,
-  llcMissesPerKiloInstr: 0, tmaRetiringFraction: 0, tmaBackendBoundFraction: 0, tmaMemoryBoundFraction: 0, l2MissesPerKiloInstr: 0, l3BoundStallFraction: 0, dramBoundStallFraction: 0, ...p,
-});
+const profile = (p: Partial<SoloProfile>): SoloProfile => SoloProfile.fromPartial(p);
 const cap = { peakMemoryBandwidthBytesPerSec: 100e9, logicalCpus: 100, llcBytes: 100e6 };
 
 function row(values: Record<string, number>, absent: string[] = []): Float32Array {

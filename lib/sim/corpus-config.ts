@@ -82,7 +82,7 @@ export function parseCorpusArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     neighbourMeanLifetimeSec: f.neighbourLifetime / 1000,
     maxCnfs: f.maxCnfs,
     probeSuite: f.probeSuite,
-    probesPerWindow: Math.min(f.probesPerWindow, f.probeSuite),
+    probesPerWindow: f.probesPerWindow,
   };
 }
 

@@ -85,8 +85,8 @@ export function writeCorpus(cfg: CorpusConfig, catalog: WorkloadCatalog): Corpus
   const nodeVariants: string[] = [];
   const agentStartedAt = new Date(CORPUS_EPOCH_MS);
   const w = cfg.intervalSec;
-  const probes = probeSuite(cfg.probeSuite ?? 0, cfg.seed);
-  const perWindow = Math.min(cfg.probesPerWindow ?? 0, probes.length);
+  const probes = probeSuite(cfg.probeSuite, cfg.seed);
+  const perWindow = Math.min(cfg.probesPerWindow, probes.length);
   for (let ni = 0; ni < cfg.nodes; ni++) {
     const nodeName = nodeNameOf(ni, cfg.nodes);
     const variant = cfg.variants[ni % cfg.variants.length]!;

@@ -146,6 +146,7 @@ def unseen_nodes_reference(c: Corpus, regime_proba: np.ndarray, seed: int,
     out = {"nodes_held_out": len(held), "records": int(len(test)), "slowdown_mape": round(float(ape.mean()), 6)}
     variants = c.manifest.get("node_variants")
     if isinstance(variants, list) and len(variants) == c.manifest.get("node_count"):
+        # node_variants is in node order; the simulator's zero-padded names (sim-node-007) sort into it.
         index = {n: i for i, n in enumerate(sorted(nodes))}
         if len(index) == len(variants):
             v = np.array([variants[index[n]] for n in names[c.perf_state[test]]])
