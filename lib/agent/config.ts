@@ -1,9 +1,7 @@
 // Agent configuration: flags and env vars, validated once at start-up into a typed object.
 import { hostname } from "node:os";
-import { nonNegative, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
+import { nonNegative, optionalHostPort, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
 
-const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
-const optionalHostPort = (v: string) => (v === "" ? undefined : hostPort(v));
 const SOURCES = ["perf", "replay", "sim"];
 
 export const AGENT_FLAGS = {

@@ -128,3 +128,7 @@ export function loadConfigOrExit<S extends FlagSpecs>(program: string, summary: 
 export const positive = (v: number) => (v > 0 ? undefined : "must be > 0");
 export const nonNegative = (v: number) => (v >= 0 ? undefined : "must be >= 0");
 export const portRange = (v: number) => (v >= 0 && v <= 65535 ? undefined : "must be a port 0..65535");
+/** host:port or [ipv6]:port. */
+export const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
+/** Empty (the feature is off) or host:port. */
+export const optionalHostPort = (v: string) => (v === "" ? undefined : hostPort(v));

@@ -1,7 +1,6 @@
 // cmd/eval configuration: flags and env vars per subcommand, validated once at start-up.
-import { ConfigError, nonNegative, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
+import { ConfigError, hostPort, nonNegative, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
 
-const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
 const fraction = (v: number) => (v >= 0 && v <= 1 ? undefined : "must be in [0, 1]");
 const stackMode = (v: string) => (v === "in-process" || v === "processes" ? undefined : 'must be "in-process" or "processes"');
 

@@ -1,10 +1,8 @@
 // regime-svc configuration: flags and env vars, validated once at start-up.
-import { nonNegative, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
-
-const listenAddress = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
+import { hostPort, nonNegative, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
 
 export const REGIME_FLAGS = {
-  listen: { name: "listen", type: "string", env: "OVERSEER_REGIME_LISTEN", default: "127.0.0.1:50052", help: "gRPC listen address (host:port; port 0 = ephemeral)", validate: listenAddress } as FlagSpec<"string">,
+  listen: { name: "listen", type: "string", env: "OVERSEER_REGIME_LISTEN", default: "127.0.0.1:50052", help: "gRPC listen address (host:port; port 0 = ephemeral)", validate: hostPort } as FlagSpec<"string">,
   metricsHost: { name: "metrics-host", type: "string", env: "OVERSEER_REGIME_METRICS_HOST", default: "127.0.0.1", help: "host of the Prometheus /metrics HTTP server" } as FlagSpec<"string">,
   metricsPort: { name: "metrics-port", type: "int", env: "OVERSEER_REGIME_METRICS_PORT", default: 9452, help: "port of the Prometheus /metrics HTTP server (0 = ephemeral)", validate: portRange } as FlagSpec<"int">,
   bundleDir: { name: "bundle-dir", type: "string", env: "OVERSEER_BUNDLE_DIR", default: "models/default", help: "model bundle directory (manifest.json, regime.onnx, interference.onnx); watched for new bundles" } as FlagSpec<"string">,

@@ -1,12 +1,10 @@
 // scorer-svc configuration: flags and env vars, validated once at start-up.
-import { nonNegative, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
+import { hostPort, nonNegative, optionalHostPort, portRange, positive, type FlagSpec, type ParsedFlags } from "../config/flags.js";
 
-const hostPort = (v: string) => (/^[^\s:]+:\d{1,5}$/.test(v) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v) ? undefined : "must be host:port");
 /** Well below the extender's --scorer-deadline (2 s by default): the decision must still be scored after it. */
 export const MAX_DECISION_CLASSIFY_TIMEOUT_MS = 1000;
 const decisionTimeout = (v: number) =>
   v > 0 && v <= MAX_DECISION_CLASSIFY_TIMEOUT_MS ? undefined : `must be > 0 and at most ${MAX_DECISION_CLASSIFY_TIMEOUT_MS}ms (well below the extender's --scorer-deadline, so the decision is still scored after a timeout)`;
-const optionalHostPort = (v: string) => (v === "" ? undefined : hostPort(v));
 
 export const SCORER_FLAGS = {
   listen: { name: "listen", type: "string", env: "OVERSEER_SCORER_LISTEN", default: "127.0.0.1:50053", help: "gRPC listen address (host:port; port 0 = ephemeral)", validate: hostPort } as FlagSpec<"string">,
