@@ -12,6 +12,9 @@ workloads. Each interaction multiplies a solo-profile sensitivity by a node pres
   dram_x_bw        profile dram_bound_stall_fraction x node mem_bandwidth_fraction_of_peak
   l3_x_bw          profile l3_bound_stall_fraction  x node mem_bandwidth_fraction_of_peak
 
+followed by the three columns of a first-order physics prior of the slowdown (physics_prior.py): ln(S), the
+pod's estimated LLC share over its working set, and the bandwidth share once it is added.
+
 with u' = u + (profile read + write bytes/s) / peak the node's bandwidth share once the pod is added
 (peak = (read + write) / u from the node's own counters; u' = u when the node has no read/write
 counters) and lat(u) = min(u, 0.999)^2 / max(1e-3, 1 - min(u, 0.999)), the shape of a loaded-latency
@@ -28,11 +31,12 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
+from .physics_prior import PRIOR_NAMES, PRIOR_NODE_INPUTS, PRIOR_PROFILE_INPUTS, prior_columns
 from .schema import FEATURE_COUNT, FEATURE_NAMES, PROFILE_FEATURE_NAMES
 
 INTERACTION_NAMES: tuple[str, ...] = (
     "dram_x_latency", "l3_x_latency", "l3_x_occupancy", "l3_x_log_ws", "l3_x_llc_demand", "dram_x_bw", "l3_x_bw",
-)
+) + PRIOR_NAMES
 INTERACTION_COUNT = len(INTERACTION_NAMES)
 ABSENT_VALUE = -1.0
 NODE_INPUTS = ("mem_bandwidth_fraction_of_peak", "mem_read_bytes_per_sec", "mem_write_bytes_per_sec",
@@ -75,11 +79,13 @@ class _Graph:
 
 
 def interaction_nodes(source: str, output: str, prefix: str = "ix_") -> tuple[list, list]:
-    """Nodes and initializers computing `output` = [source, interactions] ([N, W] -> [N, W + 7])."""
+    """Nodes and initializers computing `output` = [source, interactions] ([N, W] -> [N, W + INTERACTION_COUNT])."""
     f_col = {n: i for i, n in enumerate(FEATURE_NAMES)}
     p_col = {n: 2 * FEATURE_COUNT + i for i, n in enumerate(PROFILE_FEATURE_NAMES)}
-    used = [f_col[n] for n in NODE_INPUTS] + [FEATURE_COUNT + f_col[n] for n in NODE_INPUTS] + \
-        [p_col[n] for n in PROFILE_INPUTS]
+    node_inputs = list(dict.fromkeys(NODE_INPUTS + PRIOR_NODE_INPUTS))
+    profile_inputs = list(dict.fromkeys(PROFILE_INPUTS + PRIOR_PROFILE_INPUTS))
+    used = [f_col[n] for n in node_inputs] + [FEATURE_COUNT + f_col[n] for n in node_inputs] + \
+        [p_col[n] for n in profile_inputs]
     g = _Graph(prefix, source, used)
 
     def node(name: str) -> str:
@@ -125,6 +131,7 @@ def interaction_nodes(source: str, output: str, prefix: str = "ix_") -> tuple[li
         unless_absent(has_u, g.op("Mul", dram, u)),
         unless_absent(has_u, g.op("Mul", l3, u)),
     ]
+    cols += prior_columns(g.op, g.const, node, lambda n: present(n), lambda n: g.column(p_col[n]))
     stacked = g.op("Concat", *cols, axis=0)
     g.nodes.append(helper.make_node("Concat", [source, g.op("Transpose", stacked, perm=[1, 0])], [output],
                                     name=f"{prefix}concat", axis=1))

@@ -5,7 +5,8 @@ P solo-profile values, R regime probabilities]. The node values are the node's *
 without the probed pod: contention is never modelled as a sum of per-co-runner effects.
 
 One gradient-boosted tree ensemble on log(slowdown), over the input plus seven profile-sensitivity x
-node-pressure interactions computed inside the graph (interaction.py). ONNX outputs: slowdown = max(1, exp(point)),
+node-pressure interactions and a three-column physics prior (physics_prior.py), all computed inside the graph
+(interaction.py). ONNX outputs: slowdown = max(1, exp(point)),
 slowdown_upper = max(slowdown, exp(point + margin)), where `margin` (>= 0, log units) is a calibrated
 interval: the TARGET_COVERAGE quantile of the log residuals on workloads the model never saw
 (cross-conformal over the leave-one-workload-out folds, holdout.py). A second, quantile ensemble would
