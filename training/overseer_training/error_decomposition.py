@@ -91,12 +91,12 @@ def prior_numpy(x: np.ndarray, exponent: np.ndarray | float, water: np.ndarray |
     l3f, dramf = prof("l3_bound_stall_fraction"), prof("dram_bound_stall_fraction")
     s = np.ones(len(x))
     for _ in range(pp.PRIOR_ITERATIONS):
-        p = base / s
+        p = base / np.maximum(s, 1e-3)
         share = pp.LLC_BYTES * p / np.maximum(pressure + p, 1.0) if water is None else water * p
         f = np.minimum(1, share / np.maximum(prof("llc_working_set_bytes"), 1.0))
         h = h0 * f ** exponent
         growth = (1 - h) / np.maximum(1 - h0, 1e-3)
-        u_after = node_u + u0 * growth / s
+        u_after = node_u + u0 * growth / np.maximum(s, 1e-3)
         s = (1 - l3f - dramf) + l3f * h / np.maximum(h0, 1e-6) + dramf * growth * lat(u_after) / lat(u0)
     return np.stack([np.log(np.maximum(s, 1e-3)), f, u_after], axis=1)
 

@@ -20,7 +20,8 @@ its working set, and DRAM latency grows with the bandwidth share u' once the pod
   instructions/s = instructions_per_ref_cycle * cpu_utilization * TSC_HZ * LOGICAL_CPUS
   u' = u + own,  own = u0 * (1 - h) / (1 - h0) / S,  u0 = (profile read + write bytes/s) / PEAK
 
-iterated PRIOR_ITERATIONS times from S = 1 (a slower pod inserts less and streams less). u is 0 when the
+iterated PRIOR_ITERATIONS times from S = 1 (a slower pod inserts less and streams less; S >= 1e-3 when
+divided by). u is 0 when the
 node's bandwidth share is absent (spr-vm): the prior then sees only the pod's own traffic; the trees see
 the presence flags. Outputs: ln(S), f, u'.
 
@@ -93,14 +94,15 @@ def prior_columns(op: Callable[..., str], const: Callable[[float], str], node: C
     core = op("Sub", op("Sub", one, l3f), dramf)
     node_u = op("Mul", node("mem_bandwidth_fraction_of_peak"), node_present("mem_bandwidth_fraction_of_peak"))
 
-    s = f = u_after = ""
+    s = f = u_after = s_div = ""
     for k in range(PRIOR_ITERATIONS):
-        p = base_pressure if k == 0 else op("Div", base_pressure, s)
+        p = base_pressure if k == 0 else op("Div", base_pressure, s_div)
         share = op("Div", op("Mul", const(LLC_BYTES), p), at_least(op("Add", node_pressure, p), 1.0))
         f = op("Min", op("Div", share, ws), one)
         h = op("Mul", h0, op("Pow", f, const(HIT_CURVE_EXPONENT)))
         miss_growth = mul(op("Sub", one, h), inv_miss0)
-        own = mul(u0, miss_growth) if k == 0 else op("Div", mul(u0, miss_growth), s)
+        own = mul(u0, miss_growth) if k == 0 else op("Div", mul(u0, miss_growth), s_div)
         u_after = op("Add", node_u, own)
         s = op("Add", op("Add", core, mul(l3f, h, inv_h0)), mul(dramf, miss_growth, lat(u_after), inv_lat0))
+        s_div = at_least(s, 1e-3)  # a profile with no core time and no hits left would give S = 0
     return [op("Log", at_least(s, 1e-3)), f, u_after]

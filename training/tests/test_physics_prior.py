@@ -61,14 +61,14 @@ def by_hand(node: dict[str, float], profile: dict[str, float], u: float | None) 
     l3, d = profile["l3_bound_stall_fraction"], profile["dram_bound_stall_fraction"]
     s = 1.0
     for _ in range(PRIOR_ITERATIONS):
-        p = profile["instructions_per_sec"] / s * profile["l2_misses_per_kilo_instr"] / 1000 * \
+        p = profile["instructions_per_sec"] / max(s, 1e-3) * profile["l2_misses_per_kilo_instr"] / 1000 * \
             (INSERTION_EPS + (1 - INSERTION_EPS) * h0)
         f = min(1.0, LLC_BYTES * p / (pressure + p) / profile["llc_working_set_bytes"])
         h = h0 * f**HIT_CURVE_EXPONENT
-        own = u0 * (1 - h) / (1 - h0) / s
+        own = u0 * (1 - h) / (1 - h0) / max(s, 1e-3)
         u_after = (u or 0.0) + own
         s = (1 - l3 - d) + l3 * h / h0 + d * (1 - h) / (1 - h0) * lat(u_after) / lat(u0)
-    return math.log(s), f, u_after
+    return math.log(max(s, 1e-3)), f, u_after
 
 
 def check(got: dict[str, float], want: tuple[float, float, float]) -> None:
@@ -109,3 +109,12 @@ def test_idle_node_and_idle_profile_stay_finite():
     assert np.isfinite(out).all()
     got = {n: float(out[INTERACTION_NAMES.index(n)]) for n in PRIOR_NAMES}
     assert got["prior_log_slowdown"] == 0.0 and got["prior_bandwidth_after"] == 0.0
+
+
+def test_profile_with_only_llc_hit_stalls_squeezed_to_nothing_stays_finite():
+    # No core time, no DRAM stalls: S -> l3 * h / h0, which falls towards 0 when the pod keeps no LLC share.
+    profile = {**PROFILE, "l3_bound_stall_fraction": 1.0, "dram_bound_stall_fraction": 0.0, "instructions_per_sec": 1.0}
+    node = {**HEAVY_NODE, "cpu_utilization_fraction": 1.0, "instructions_per_ref_cycle": 10.0}
+    got = prior(node, profile)
+    assert all(math.isfinite(v) for v in got.values())
+    check(got, by_hand(node, profile, 0.5))
