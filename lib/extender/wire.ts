@@ -8,7 +8,7 @@ import { BadRequestError } from "./errors.js";
 /** MaxExtenderPriority: kube-scheduler multiplies an extender score by weight * (100 / 10). */
 export const MAX_EXTENDER_PRIORITY = 10;
 export const MIN_EXTENDER_PRIORITY = 0;
-const MAX_NODE_NAME_LENGTH = 253;
+export const MAX_NODE_NAME_LENGTH = 253;
 
 /** The part of a Pod the extender reads (the rest of the object is ignored). */
 export interface PodInfo {
@@ -212,6 +212,49 @@ export function stringifyHostPriorities(list: readonly HostPriority[]): string {
     out += `${i === 0 ? "" : ","}{"Host":${host},"Score":${score}}`;
   }
   return out + "]";
+}
+
+const HOST_OPEN = Buffer.from('{"Host":"', "latin1");
+const SCORE_OPEN = Buffer.from('","Score":', "latin1");
+
+/**
+ * HostPriorityList JSON bytes straight from names and scores aligned with them (scores clamped
+ * like encodePrioritizeResult): no per-node objects and no string to encode again. Equal to
+ * Buffer.from(JSON.stringify(encodePrioritizeResult(...))) (tested); names that need escaping
+ * or are not ASCII take the string path.
+ */
+export function encodeHostPrioritiesJson(names: readonly string[], scores: ArrayLike<number>): Buffer {
+  const n = names.length;
+  if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} candidates`);
+  let size = 2 + (n > 0 ? n - 1 : 0);
+  for (let i = 0; i < n; i++) {
+    const name = names[i]!;
+    for (let k = 0; k < name.length; k++) {
+      const c = name.charCodeAt(k);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
+        return Buffer.from(stringifyHostPriorities(names.map((Host, j) => ({ Host, Score: clampScore(scores[j]!) }))), "utf8");
+      }
+    }
+    size += HOST_OPEN.length + name.length + SCORE_OPEN.length + 2 + 1;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  out[o++] = 0x5b;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out[o++] = 0x2c;
+    for (let k = 0; k < HOST_OPEN.length; k++) out[o++] = HOST_OPEN[k]!;
+    const name = names[i]!;
+    for (let k = 0; k < name.length; k++) out[o++] = name.charCodeAt(k);
+    for (let k = 0; k < SCORE_OPEN.length; k++) out[o++] = SCORE_OPEN[k]!;
+    const score = clampScore(scores[i]!);
+    if (score >= 10) {
+      out[o++] = 0x30 + Math.floor(score / 10);
+      out[o++] = 0x30 + (score % 10);
+    } else out[o++] = 0x30 + score;
+    out[o++] = 0x7d;
+  }
+  out[o++] = 0x5d;
+  return o === size ? out : out.subarray(0, o);
 }
 
 /** True when JSON.stringify would escape a character of `s` (quote, backslash, control, lone surrogate). */
