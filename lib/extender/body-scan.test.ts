@@ -138,3 +138,16 @@ describe("encodeHostPrioritiesJson", () => {
     expect(encodeHostPrioritiesJson(names, scores).toString("latin1")).toBe(JSON.stringify(encodePrioritizeResult(req(names), scores)));
   });
 });
+
+describe("plain names", () => {
+  it("both scans mark their names plain, and the mark is right", () => {
+    for (const text of [JSON.stringify({ Pod: pod, NodeNames: ["a", "b c", "d,e"] }), `{"Pod":${JSON.stringify(pod)},"NodeNames":[ "a" ]}`]) {
+      const r = scanNamesModeBody(text)!;
+      expect(r.plainNames).toBe(true);
+      expect(encodeHostPrioritiesJson(r.nodeNames, r.nodeNames.map(() => 3), true).toString("utf8")).toBe(JSON.stringify(r.nodeNames.map((Host) => ({ Host, Score: 3 }))));
+    }
+  });
+  it("names with spaces or commas (legal JSON, not Kubernetes names) agree with the generic decode", () => {
+    expectSame(JSON.stringify({ Pod: pod, NodeNames: ["a b", "c,d", "a b", "]"] }));
+  });
+});

@@ -55,9 +55,12 @@ function skipObject(s: string, i: number): number {
   return -1;
 }
 
-// Reused between calls (a call runs to completion synchronously, so one table suffices).
-let table = new Int32Array(1 << 12);
-let hashes = new Int32Array(1 << 11);
+/**
+ * The NodeNames array as Go's encoding/json writes it (no whitespace) with plain names: printable
+ * ASCII without space, quote, comma or backslash, 1-253 characters. One native regex test and one
+ * split replace a per-character loop; anything else takes the per-character scan below.
+ */
+const PLAIN_NAMES = /^"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}"(?:,"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}")*$/;
 
 /**
  * Scans `["a","b",...]` at `i`. Returns the distinct names in order and the end index, or
@@ -65,28 +68,26 @@ let hashes = new Int32Array(1 << 11);
  */
 function scanNames(s: string, i: number): { names: string[]; end: number } | undefined {
   if (s.charCodeAt(i) !== 0x5b) return undefined;
+  // A "]" inside a name cuts the region short of its closing quote, so the regex fails.
+  const close = s.indexOf("]", i);
+  if (close > i + 2) {
+    const region = s.slice(i + 1, close);
+    if (PLAIN_NAMES.test(region)) return { names: dedupe(region.slice(1, -1).split('","')), end: close + 1 };
+  }
   i = skipWs(s, i + 1);
   const all: string[] = [];
   for (;;) {
     if (s.charCodeAt(i) !== QUOTE) return undefined;
     const start = i + 1;
-    let h = 0x811c9dc5;
     let j = start;
     for (;; j++) {
       const c = s.charCodeAt(j);
       if (c === QUOTE) break;
       // Control characters, escapes, non-ASCII and the end of the text: generic path.
       if (!(c >= 0x20 && c < 0x7f) || c === BACKSLASH) return undefined;
-      h = Math.imul(h ^ c, 0x01000193);
     }
     const len = j - start;
     if (len === 0 || len > MAX_NODE_NAME_LENGTH) return undefined;
-    if (all.length === hashes.length) {
-      const grown = new Int32Array(hashes.length * 2);
-      grown.set(hashes);
-      hashes = grown;
-    }
-    hashes[all.length] = h;
     all.push(s.slice(start, j));
     i = skipWs(s, j + 1);
     const c = s.charCodeAt(i);
@@ -97,18 +98,37 @@ function scanNames(s: string, i: number): { names: string[]; end: number } | und
   return { names: dedupe(all), end: i + 1 };
 }
 
-/** Drops repeated names (first occurrence kept) using the hashes computed while scanning. */
+// Reused between calls (a call runs to completion synchronously, so one table suffices).
+let table = new Int32Array(1 << 12);
+let hashes = new Int32Array(1 << 11);
+
+/**
+ * Hash of a name from its length, its last 8 and first 4 characters (node names differ mostly
+ * at the ends): a bounded cost per name. Equal names hash equal; collisions only cost probes.
+ */
+function nameHash(s: string): number {
+  const n = s.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  const tail = n > 12 ? n - 8 : 0;
+  for (let j = tail; j < n; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
+  for (let j = 0; j < 4 && j < tail; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+/** Drops repeated names (first occurrence kept) with an open-addressing table of indices. */
 function dedupe(all: string[]): string[] {
   const n = all.length;
   let size = table.length;
   while (size < 2 * n) size *= 2;
   if (size !== table.length) table = new Int32Array(size);
+  if (hashes.length < n) hashes = new Int32Array(size);
   const mask = size - 1;
   table.fill(-1);
   let out: string[] | undefined;
   for (let k = 0; k < n; k++) {
-    const h = hashes[k]!;
     const name = all[k]!;
+    const h = nameHash(name);
+    hashes[k] = h;
     let slot = h & mask;
     let dup = false;
     for (let t = table[slot]!; t !== -1; t = table[slot]!) {
@@ -131,6 +151,8 @@ function dedupe(all: string[]): string[] {
 /** An ExtenderRequest in names mode whose name -> index Map is built on first use. */
 class NamesRequest implements ExtenderRequest {
   readonly mode = "names" as const;
+  /** Both scans admit only printable ASCII without quote or backslash. */
+  readonly plainNames = true;
   #index: Map<string, number> | undefined;
   constructor(
     readonly pod: PodInfo,

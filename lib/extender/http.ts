@@ -105,7 +105,7 @@ export function createExtenderHandler(opts: ExtenderHttpOptions): http.RequestLi
       bodyRead = true;
       const args = decodeExtenderBody(text);
       if (verb === "filter") writeJson(res, 200, await service.filter(args, req.headers));
-      else writeJson(res, 200, undefined, {}, encodeHostPrioritiesJson(args.nodeNames, await service.prioritizeScores(args, req.headers)));
+      else writeJson(res, 200, undefined, {}, encodeHostPrioritiesJson(args.nodeNames, await service.prioritizeScores(args, req.headers), args.plainNames));
     } catch (err) {
       // A refused request's body is not read: close the connection rather than drain it.
       if (!bodyRead) res.setHeader("connection", "close");

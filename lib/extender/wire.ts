@@ -32,6 +32,8 @@ export interface ExtenderRequest {
   nodeNames: string[];
   /** Position of each name in nodeNames. */
   indexByName: ReadonlyMap<string, number>;
+  /** True when every name is known to be printable ASCII without quote or backslash (set by the body scan). */
+  plainNames?: boolean;
   /** mode "nodes": the Node objects exactly as received, aligned with nodeNames, echoed back unchanged. */
   nodes?: unknown[];
 }
@@ -214,47 +216,38 @@ export function stringifyHostPriorities(list: readonly HostPriority[]): string {
   return out + "]";
 }
 
-const HOST_OPEN = Buffer.from('{"Host":"', "latin1");
-const SCORE_OPEN = Buffer.from('","Score":', "latin1");
+// `","Score":N},{"Host":"` and `","Score":N}]` for every score 0..MaxExtenderPriority.
+const NEXT = Array.from({ length: MAX_EXTENDER_PRIORITY + 1 }, (_, s) => `","Score":${s}},{"Host":"`);
+const LAST = Array.from({ length: MAX_EXTENDER_PRIORITY + 1 }, (_, s) => `","Score":${s}}]`);
 
-/**
- * HostPriorityList JSON bytes straight from names and scores aligned with them (scores clamped
- * like encodePrioritizeResult): no per-node objects and no string to encode again. Equal to
- * Buffer.from(JSON.stringify(encodePrioritizeResult(...))) (tested); names that need escaping
- * or are not ASCII take the string path.
- */
-export function encodeHostPrioritiesJson(names: readonly string[], scores: ArrayLike<number>): Buffer {
-  const n = names.length;
-  if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} candidates`);
-  let size = 2 + (n > 0 ? n - 1 : 0);
-  for (let i = 0; i < n; i++) {
+/** True when every name is printable ASCII without quote or backslash (JSON copies it as is). */
+export function namesArePlain(names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     for (let k = 0; k < name.length; k++) {
       const c = name.charCodeAt(k);
-      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) {
-        return Buffer.from(stringifyHostPriorities(names.map((Host, j) => ({ Host, Score: clampScore(scores[j]!) }))), "utf8");
-      }
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return false;
     }
-    size += HOST_OPEN.length + name.length + SCORE_OPEN.length + 2 + 1;
   }
-  const out = Buffer.allocUnsafe(size);
-  let o = 0;
-  out[o++] = 0x5b;
-  for (let i = 0; i < n; i++) {
-    if (i > 0) out[o++] = 0x2c;
-    for (let k = 0; k < HOST_OPEN.length; k++) out[o++] = HOST_OPEN[k]!;
-    const name = names[i]!;
-    for (let k = 0; k < name.length; k++) out[o++] = name.charCodeAt(k);
-    for (let k = 0; k < SCORE_OPEN.length; k++) out[o++] = SCORE_OPEN[k]!;
-    const score = clampScore(scores[i]!);
-    if (score >= 10) {
-      out[o++] = 0x30 + Math.floor(score / 10);
-      out[o++] = 0x30 + (score % 10);
-    } else out[o++] = 0x30 + score;
-    out[o++] = 0x7d;
-  }
-  out[o++] = 0x5d;
-  return o === size ? out : out.subarray(0, o);
+  return true;
+}
+
+/**
+ * HostPriorityList JSON bytes straight from names and scores aligned with them (scores clamped
+ * like encodePrioritizeResult), without per-node objects: plain names are concatenated with a
+ * precomputed `","Score":N},{"Host":"` per score and the text is written as latin1 (= its
+ * UTF-8 for ASCII). Equal to Buffer.from(JSON.stringify(encodePrioritizeResult(...))) (tested).
+ * `plain` (from the body scan, which admits only plain names) skips the check.
+ */
+export function encodeHostPrioritiesJson(names: readonly string[], scores: ArrayLike<number>, plain = namesArePlain(names)): Buffer {
+  const n = names.length;
+  if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} candidates`);
+  if (n === 0) return Buffer.from("[]");
+  if (!plain) return Buffer.from(stringifyHostPriorities(names.map((Host, j) => ({ Host, Score: clampScore(scores[j]!) }))), "utf8");
+  let text = '[{"Host":"';
+  for (let i = 0; i < n - 1; i++) text += names[i]! + NEXT[clampScore(scores[i]!)]!;
+  text += names[n - 1]! + LAST[clampScore(scores[n - 1]!)]!;
+  return Buffer.from(text, "latin1");
 }
 
 /** True when JSON.stringify would escape a character of `s` (quote, backslash, control, lone surrogate). */
