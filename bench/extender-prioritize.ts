@@ -298,6 +298,14 @@ async function main(): Promise<void> {
     let base: Result | undefined;
     for (const [name, port, isReal] of rows) {
       const churn = isReal && opts.churnHz > 0 ? startChurn(layout.realAddress!, n, opts.churnHz) : undefined;
+      if (churn) {
+        // The churn's own cost, with no prioritize calls: 1 s of ingest (and regime) work alone.
+        await new Promise((r) => setTimeout(r, 300));
+        const a = await readAll(layout.probes);
+        await new Promise((r) => setTimeout(r, 1000));
+        const b = await readAll(layout.probes);
+        summary.push(`churn alone at ${n} nodes (no calls), CPU ms per second: ${layout.probes.map((p, i) => `${p.name} ${(b[i]! - a[i]!).toFixed(0)}`).join(", ")}`);
+      }
       const r = await measure(port, encodeHttpPost(port, PRIORITIZE_PATH, body), opts, layout.probes);
       const churned = await churn?.stop();
       base ??= r;
