@@ -27,6 +27,8 @@ export class KeepAliveConnection {
   private size = 0;
   private need = -1;
   private pending: { resolve: (ms: number) => void; reject: (e: Error) => void; t0: number } | undefined;
+  private keepBody = false;
+  private body: Buffer | undefined;
 
   private constructor(private readonly socket: net.Socket) {
     socket.setNoDelay(true);
@@ -52,6 +54,18 @@ export class KeepAliveConnection {
       this.pending = { resolve, reject, t0: performance.now() };
       this.socket.write(request);
     });
+  }
+
+  /** Sends the request once and resolves with the answer's body (to check what a row answers). */
+  async postForBody(request: Buffer): Promise<Buffer> {
+    this.keepBody = true;
+    try {
+      await this.post(request);
+      return this.body!;
+    } finally {
+      this.keepBody = false;
+      this.body = undefined;
+    }
   }
 
   close(): void {
@@ -90,6 +104,10 @@ export class KeepAliveConnection {
     }
     if (this.size < this.need) return;
     const extra = this.size - this.need;
+    if (this.keepBody) {
+      const all = Buffer.concat(this.chunks, this.size);
+      this.body = all.subarray(all.indexOf(HEADER_END) + HEADER_END.length, this.need);
+    }
     const p = this.pending;
     this.pending = undefined;
     this.chunks = [];

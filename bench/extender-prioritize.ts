@@ -109,10 +109,14 @@ interface Result {
 const readAll = (probes: CpuProbe[]) => Promise.all(probes.map((p) => p.cpuMs()));
 
 /** Sequential calls for latency, then a closed loop for throughput; CPU of each probe around both. */
-async function measure(port: number, request: Buffer, opts: Options, probes: CpuProbe[]): Promise<Result> {
+async function measure(port: number, request: Buffer, nodes: number, opts: Options, probes: CpuProbe[]): Promise<Result> {
   const conns = await Promise.all(Array.from({ length: opts.concurrency }, () => KeepAliveConnection.open(port)));
   try {
     const first = conns[0]!;
+    // Every row must answer the whole HostPriorityList, in request order, with valid scores.
+    const answer = JSON.parse((await first.postForBody(request)).toString("utf8")) as { Host: string; Score: number }[];
+    const bad = answer.length !== nodes ? -2 : answer.findIndex((h, i) => h.Host !== `node-${i}` || !Number.isInteger(h.Score) || h.Score < 0 || h.Score > 10);
+    if (bad !== -1) throw new Error(`port ${port}: wrong answer (${answer.length} entries for ${nodes} nodes; first bad entry ${bad}: ${JSON.stringify(answer[bad])})`);
     const warmEnd = performance.now() + 300;
     while (performance.now() < warmEnd) await first.post(request);
     const c0 = await readAll(probes);
@@ -306,7 +310,7 @@ async function main(): Promise<void> {
         const b = await readAll(layout.probes);
         summary.push(`churn alone at ${n} nodes (no calls), CPU ms per second: ${layout.probes.map((p, i) => `${p.name} ${(b[i]! - a[i]!).toFixed(0)}`).join(", ")}`);
       }
-      const r = await measure(port, encodeHttpPost(port, PRIORITIZE_PATH, body), opts, layout.probes);
+      const r = await measure(port, encodeHttpPost(port, PRIORITIZE_PATH, body), n, opts, layout.probes);
       const churned = await churn?.stop();
       base ??= r;
       console.log(
