@@ -35,9 +35,21 @@ export interface Child<I> {
   stop(): Promise<void>;
 }
 
-/** Forks this file as `role` and waits for its ready message. */
-export async function forkChild<I>(role: "scorer" | "extender", args: Record<string, unknown>): Promise<Child<I>> {
-  const child: ChildProcess = fork(new URL(import.meta.url), [role, JSON.stringify(args)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/**
+ * Forks this file as `role` and waits for its ready message. With `telemetry`, the child runs
+ * under the services' OpenTelemetry preload (lib/telemetry/preload.ts: HTTP and gRPC
+ * instrumentation, spans recorded) with OTEL_TRACES_EXPORTER=none, so tracing costs what it costs
+ * in a deployment except the export itself.
+ */
+export async function forkChild<I>(role: "scorer" | "extender", args: Record<string, unknown>, telemetry = false): Promise<Child<I>> {
+  const preload = new URL("../lib/telemetry/preload.js", import.meta.url).href;
+  const child: ChildProcess = fork(new URL(import.meta.url), [role, JSON.stringify(args)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: telemetry ? [...process.execArgv, "--import", preload] : process.execArgv,
+    env: telemetry
+      ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none", OTEL_SERVICE_NAME: role === "extender" ? "extender" : "scorer-svc" }
+      : { ...process.env, OTEL_SDK_DISABLED: "true" },
+  });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const info = await new Promise<I>((resolve, reject) => {

@@ -5,6 +5,8 @@
 // The profiler itself adds some overhead, so compare shares, not absolute numbers, across runs.
 //
 // Usage: node dist/bench/extender-cpu-profile.js [--nodes 1000] [--seconds 8] [--concurrency 4] [--top 25]
+//        [--telemetry 1] (run the extender under the services' OpenTelemetry preload, spans recorded,
+//        OTEL_TRACES_EXPORTER=none; default 0: OTEL_SDK_DISABLED=true)
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -34,7 +36,8 @@ interface CpuProfile {
 const STAGES: [string, (f: CallFrame) => boolean][] = [
   ["body decode (scan / JSON.parse + decodeExtenderArgs)", (f) => /^(scanNames|scanNamesModeBody|dedupe|nameHash|skipObject|skipString|parseJsonBody|decodeExtenderArgs|decodePod|decodeExtenderBody|stringMap)$/.test(f.functionName) || f.functionName.startsWith("RegExp: ^\"")],
   ["workload mapping", (f) => /^(podToWorkload|parseMaxSlowdown|parseSoloProfile|classify)$/.test(f.functionName)],
-  ["span (OpenTelemetry API)", (f) => f.url.includes("@opentelemetry")],
+  ["span scores (topScores)", (f) => /^(topScores|topKIndices)$/.test(f.functionName)],
+  ["tracing (OpenTelemetry API, SDK, instrumentations)", (f) => f.url.includes("@opentelemetry") || f.url.includes("import-in-the-middle") || f.url.includes("require-in-the-middle")],
   ["metrics (prom-client)", (f) => f.url.includes("prom-client")],
   ["ScoreNodesRequest encode", (f) => /^(encodeNamesRequest|utf8Length|writeUtf8|writeVarint)$/.test(f.functionName)],
   ["ScoreNodesResponse decode", (f) => f.functionName === "decodeScoreNodesResponse"],
@@ -76,22 +79,26 @@ function attribute(profile: CpuProfile): Map<string, number> {
 }
 
 async function main(): Promise<void> {
-  const o = { nodes: 1000, seconds: 8, concurrency: 4, top: 25 };
+  const o = { nodes: 1000, seconds: 8, concurrency: 4, top: 25, telemetry: 0 };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!.replace(/^--/, "") as keyof typeof o;
     if (!(key in o)) throw new Error(`unknown flag ${argv[i]}`);
     o[key] = Number(argv[++i]);
-    if (!(o[key] > 0)) throw new Error(`bad value for --${key}`);
+    if (!(o[key] > 0) && !(key === "telemetry" && o[key] === 0)) throw new Error(`bad value for --${key}`);
   }
   console.log(`load average at start: ${os.loadavg().map((v) => v.toFixed(2)).join(", ")}`);
   const scorer = await startConstantScorer();
   const dir = await mkdtemp(path.join(os.tmpdir(), "extender-prof-"));
   const main = fileURLToPath(new URL("../cmd/extender/main.js", import.meta.url));
+  const preload = fileURLToPath(new URL("../lib/telemetry/preload.js", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--cpu-prof", "--cpu-prof-dir", dir, main, "--listen", "127.0.0.1:0", "--scorer-address", scorer.address, "--breaker-failures", "1000000", "--log-level", "warn"],
-    { stdio: ["ignore", "inherit", "pipe"] },
+    ["--cpu-prof", "--cpu-prof-dir", dir, ...(o.telemetry ? ["--import", preload] : []), main, "--listen", "127.0.0.1:0", "--scorer-address", scorer.address, "--breaker-failures", "1000000", "--log-level", "warn"],
+    {
+      stdio: ["ignore", "inherit", "pipe"],
+      env: o.telemetry ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none" } : { ...process.env, OTEL_SDK_DISABLED: "true" },
+    },
   );
   const port = await new Promise<number>((resolve, reject) => {
     let text = "";
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
   const us = attribute(JSON.parse(await readFile(path.join(dir, file), "utf8")) as CpuProfile);
   await rm(dir, { recursive: true, force: true });
   const busy = [...us].filter(([k]) => k !== "(idle)").reduce((a, [, v]) => a + v, 0);
+  console.log(`tracing ${o.telemetry ? "on (preload, exporter none)" : "off (OTEL_SDK_DISABLED=true)"}`);
   console.log(`${o.nodes} nodes, ${calls} calls in ${o.seconds} s with ${o.concurrency} callers (the profile also holds start-up): extender busy ${(busy / calls).toFixed(0)} us per call`);
   for (const [stage, v] of [...us].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, o.top)) {
     console.log(`${(v / calls).toFixed(0).padStart(7)} us/call ${((100 * v) / busy).toFixed(1).padStart(5)} %  ${stage}`);

@@ -21,7 +21,9 @@
 //                   process, the extenders and the floor endpoint in another, and this process
 //                   only the load (kube-scheduler's side): a raw keep-alive HTTP/1.1 client
 //                   sending pre-encoded requests, and the churn stream. CPU per call is measured
-//                   per process (process.cpuUsage of each).
+//                   per process (process.cpuUsage of each). --telemetry runs both children under
+//                   the services' OpenTelemetry preload (spans recorded, OTEL_TRACES_EXPORTER=none);
+//                   without it they run with OTEL_SDK_DISABLED=true, like the default layout.
 //   (default)       everything in this one process (one event loop): CPU per call is the sum.
 //
 // Latency is from sequential calls (kube-scheduler calls an extender once per pod at a time);
@@ -29,7 +31,7 @@
 //
 // Usage: node dist/bench/extender-prioritize.js [--processes] [--sizes 100,1000,5000] [--seconds 3]
 //        [--concurrency 4] [--no-scorer] [--onnx-threads 1] [--bundle-dir models/default]
-//        [--churn-per-node-hz 1]
+//        [--churn-per-node-hz 1] [--telemetry]
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Registry } from "prom-client";
@@ -58,10 +60,12 @@ interface Options {
   bundleDir: string | undefined;
   processes: boolean;
   churnHz: number;
+  /** --processes only: children under the OpenTelemetry preload (spans recorded, not exported). */
+  telemetry: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1 };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -73,12 +77,14 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--bundle-dir") o.bundleDir = value();
     else if (flag === "--processes") o.processes = true;
     else if (flag === "--churn-per-node-hz") o.churnHz = Number(value());
+    else if (flag === "--telemetry") o.telemetry = true;
     else throw new Error(`unknown flag ${flag} (see the usage at the top of bench/extender-prioritize.ts)`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !Number.isInteger(o.concurrency) || o.concurrency < 1) {
     throw new Error("bad --sizes/--seconds/--concurrency");
   }
   if (!(o.churnHz >= 0) || o.churnHz > 20) throw new Error("--churn-per-node-hz must be within [0, 20]");
+  if (o.telemetry && !o.processes) throw new Error("--telemetry needs --processes (the preload must load before the services)");
   return o;
 }
 
@@ -254,10 +260,10 @@ async function processesLayout(opts: Options): Promise<Layout> {
     onnxThreads: opts.onnxThreads,
     bundleDir: opts.bundleDir,
     withReal: opts.withScorer,
-  });
-  const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress });
+  }, opts.telemetry);
+  const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress }, opts.telemetry);
   return {
-    description: `3 processes: this one = load only (raw keep-alive HTTP client, churn stream), extender child (pid ${ext.pid}: floor, extender+fake, extender+real), scorer child (pid ${scorer.pid}: scorer-svc, regime-svc, constant scorer)`,
+    description: `${opts.telemetry ? "tracing on in both children (OTel preload, spans recorded, exporter none); " : ""}3 processes: this one = load only (raw keep-alive HTTP client, churn stream), extender child (pid ${ext.pid}: floor, extender+fake, extender+real), scorer child (pid ${scorer.pid}: scorer-svc, regime-svc, constant scorer)`,
     floorPort: ext.info.floorPort,
     fakePort: ext.info.fakePort,
     realPort: ext.info.realPort,
