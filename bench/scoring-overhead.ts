@@ -12,7 +12,7 @@
 //   resp full     results -> NodeScore messages -> encoded (a caller that wants every field)
 //   resp packed   results -> packed scores -> encoded (scores_only: what the extender asks for)
 //   resp decode   client: the packed answer decoded (extender side)
-//   extender      JSON.parse + decodeExtenderArgs + decide + HostPriorityList JSON (no gRPC)
+//   extender      body decode (lib/extender/body-scan.ts) + decide + HostPriorityList bytes (no gRPC)
 //   overhead      the sum of the stages on the extender's path (req enc .. extender, packed answer)
 //
 //   node dist/bench/scoring-overhead.js [--sizes 100,1000,5000] [--bundle-dir models/default]
@@ -23,7 +23,8 @@ import { Regime } from "../gen/overseer/v1/regime.js";
 import { loadBundle, type ModelBundle } from "../lib/bundle/load-bundle.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { decideScores } from "../lib/extender/decide.js";
-import { decodeExtenderArgs, encodePrioritizeResult, parseJsonBody, stringifyHostPriorities } from "../lib/extender/wire.js";
+import { decodeExtenderBody } from "../lib/extender/body-scan.js";
+import { encodeHostPrioritiesJson } from "../lib/extender/wire.js";
 import { createScorerMetrics } from "../lib/scorer/metrics.js";
 import { NodeStateStore } from "../lib/scorer/node-state-store.js";
 import { RecentPlacements } from "../lib/scorer/recent-placements.js";
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
       respBuild: await cpuPerCall(iters, () => encodeScoreNodesResponse(toScoreNodesResponse(run, true))),
       respDec: await cpuPerCall(iters, () => decodeScoreNodesResponse(respBytes)),
       extender: await cpuPerCall(iters, () => {
-        const r = decodeExtenderArgs(parseJsonBody(body));
-        return stringifyHostPriorities(encodePrioritizeResult(r, decideScores(r, decodeScoreNodesResponse(respBytes)).scores));
+        const r = decodeExtenderBody(body);
+        return encodeHostPrioritiesJson(r.nodeNames, decideScores(r, decodeScoreNodesResponse(respBytes)).scores, r.plainNames);
       }),
       handler: await cpuPerCall(iters, handler),
       inferInline: await wallPerCall(Math.max(10, iters / 4), () => inline.predict(input, rows)),

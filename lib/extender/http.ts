@@ -8,7 +8,8 @@ import { HttpError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, 
 import type { Logger } from "./log.js";
 import type { ExtenderMetrics, Verb } from "./metrics.js";
 import type { ExtenderService } from "./service.js";
-import { decodeExtenderArgs, parseJsonBody, stringifyHostPriorities } from "./wire.js";
+import { decodeExtenderBody } from "./body-scan.js";
+import { encodeHostPrioritiesJson } from "./wire.js";
 
 export interface ExtenderHttpOptions {
   service: ExtenderService;
@@ -57,7 +58,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on("end", () => {
       if (done) return;
       done = true;
-      resolve(Buffer.concat(chunks, size).toString("utf8"));
+      // One chunk is the usual case up to tens of kB: decode it without a concatenated copy.
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
     });
     req.on("error", (err) => {
       if (done) return;
@@ -67,8 +69,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function writeJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}, text = JSON.stringify(body)): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...extraHeaders });
+function writeJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}, text: string | Buffer = JSON.stringify(body)): void {
+  res.writeHead(status, { "content-type": "application/json", "content-length": typeof text === "string" ? Buffer.byteLength(text) : text.length, ...extraHeaders });
   res.end(text);
 }
 
@@ -101,9 +103,9 @@ export function createExtenderHandler(opts: ExtenderHttpOptions): http.RequestLi
       if (!isJsonContentType(req.headers["content-type"])) throw new UnsupportedMediaTypeError(req.headers["content-type"]);
       const text = await readBody(req, opts.maxBodyBytes);
       bodyRead = true;
-      const args = decodeExtenderArgs(parseJsonBody(text));
+      const args = decodeExtenderBody(text);
       if (verb === "filter") writeJson(res, 200, await service.filter(args, req.headers));
-      else writeJson(res, 200, undefined, {}, stringifyHostPriorities(await service.prioritize(args, req.headers)));
+      else writeJson(res, 200, undefined, {}, encodeHostPrioritiesJson(args.nodeNames, await service.prioritizeScores(args, req.headers), args.plainNames));
     } catch (err) {
       // A refused request's body is not read: close the connection rather than drain it.
       if (!bodyRead) res.setHeader("connection", "close");

@@ -33,6 +33,11 @@ export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 export interface ExtenderService {
   filter(req: ExtenderRequest, headers?: Headers): Promise<ExtenderFilterResult>;
   prioritize(req: ExtenderRequest, headers?: Headers): Promise<HostPriority[]>;
+  /**
+   * prioritize's decision as scores aligned with req.nodeNames, already within
+   * [0, MaxExtenderPriority]: what the HTTP edge encodes without building HostPriority objects.
+   */
+  prioritizeScores(req: ExtenderRequest, headers?: Headers): Promise<number[]>;
 }
 
 export const TRACER_NAME = "overseer-extender";
@@ -169,6 +174,30 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
     });
   }
 
+  const prioritizeScores = (req: ExtenderRequest, headers: Headers = {}): Promise<number[]> =>
+    inSpan("prioritize", req, headers, async (span) => {
+      const spec = classify("prioritize", req, span);
+      if (spec === undefined) {
+        settle("prioritize", span, "passthrough");
+        return neutralScores(req);
+      }
+      try {
+        const resp = await callBackend("ScoreNodes", (ms) => backend.scoreNodes({ workload: spec, nodeNames: req.nodeNames, scoresOnly: true }, ms));
+        const d = decideScores(req, resp);
+        warnUnexpected("prioritize", req, d.unexpected, d.missing);
+        settle("prioritize", span, "scored");
+        span.setAttribute("overseer.model_version", resp.modelVersion);
+        // Sorting thousands of scores is wasted work when no SDK records the span.
+        if (span.isRecording()) span.setAttribute("overseer.scores", topScores(req.nodeNames, d.scores, spanScoreLimit));
+        return d.scores;
+      } catch (err) {
+        if (!(err instanceof Degraded)) throw err;
+        degrade("prioritize", req, span, err);
+        span.setAttribute("overseer.outcome", "degraded");
+        return neutralScores(req);
+      }
+    });
+
   return {
     filter: (req, headers = {}) =>
       inSpan("filter", req, headers, async (span) => {
@@ -199,28 +228,7 @@ export function createExtenderService(opts: ExtenderServiceOptions): ExtenderSer
         }
       }),
 
-    prioritize: (req, headers = {}) =>
-      inSpan("prioritize", req, headers, async (span) => {
-        const spec = classify("prioritize", req, span);
-        if (spec === undefined) {
-          settle("prioritize", span, "passthrough");
-          return encodePrioritizeResult(req, neutralScores(req));
-        }
-        try {
-          const resp = await callBackend("ScoreNodes", (ms) => backend.scoreNodes({ workload: spec, nodeNames: req.nodeNames, scoresOnly: true }, ms));
-          const d = decideScores(req, resp);
-          warnUnexpected("prioritize", req, d.unexpected, d.missing);
-          settle("prioritize", span, "scored");
-          span.setAttribute("overseer.model_version", resp.modelVersion);
-          // Sorting thousands of scores is wasted work when no SDK records the span.
-          if (span.isRecording()) span.setAttribute("overseer.scores", topScores(req.nodeNames, d.scores, spanScoreLimit));
-          return encodePrioritizeResult(req, d.scores);
-        } catch (err) {
-          if (!(err instanceof Degraded)) throw err;
-          degrade("prioritize", req, span, err);
-          span.setAttribute("overseer.outcome", "degraded");
-          return encodePrioritizeResult(req, neutralScores(req));
-        }
-      }),
+    prioritizeScores,
+    prioritize: async (req, headers = {}) => encodePrioritizeResult(req, await prioritizeScores(req, headers)),
   };
 }

@@ -8,7 +8,7 @@ import { BadRequestError } from "./errors.js";
 /** MaxExtenderPriority: kube-scheduler multiplies an extender score by weight * (100 / 10). */
 export const MAX_EXTENDER_PRIORITY = 10;
 export const MIN_EXTENDER_PRIORITY = 0;
-const MAX_NODE_NAME_LENGTH = 253;
+export const MAX_NODE_NAME_LENGTH = 253;
 
 /** The part of a Pod the extender reads (the rest of the object is ignored). */
 export interface PodInfo {
@@ -32,6 +32,8 @@ export interface ExtenderRequest {
   nodeNames: string[];
   /** Position of each name in nodeNames. */
   indexByName: ReadonlyMap<string, number>;
+  /** True when every name is known to be printable ASCII without quote or backslash (set by the body scan). */
+  plainNames?: boolean;
   /** mode "nodes": the Node objects exactly as received, aligned with nodeNames, echoed back unchanged. */
   nodes?: unknown[];
 }
@@ -212,6 +214,40 @@ export function stringifyHostPriorities(list: readonly HostPriority[]): string {
     out += `${i === 0 ? "" : ","}{"Host":${host},"Score":${score}}`;
   }
   return out + "]";
+}
+
+// `","Score":N},{"Host":"` and `","Score":N}]` for every score 0..MaxExtenderPriority.
+const NEXT = Array.from({ length: MAX_EXTENDER_PRIORITY + 1 }, (_, s) => `","Score":${s}},{"Host":"`);
+const LAST = Array.from({ length: MAX_EXTENDER_PRIORITY + 1 }, (_, s) => `","Score":${s}}]`);
+
+/** True when every name is printable ASCII without quote or backslash (JSON copies it as is). */
+export function namesArePlain(names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    for (let k = 0; k < name.length; k++) {
+      const c = name.charCodeAt(k);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * HostPriorityList JSON bytes straight from names and scores aligned with them (scores clamped
+ * like encodePrioritizeResult), without per-node objects: plain names are concatenated with a
+ * precomputed `","Score":N},{"Host":"` per score and the text is written as latin1 (= its
+ * UTF-8 for ASCII). Equal to Buffer.from(JSON.stringify(encodePrioritizeResult(...))) (tested).
+ * `plain` (from the body scan, which admits only plain names) skips the check.
+ */
+export function encodeHostPrioritiesJson(names: readonly string[], scores: ArrayLike<number>, plain = namesArePlain(names)): Buffer {
+  const n = names.length;
+  if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} candidates`);
+  if (n === 0) return Buffer.from("[]");
+  if (!plain) return Buffer.from(stringifyHostPriorities(names.map((Host, j) => ({ Host, Score: clampScore(scores[j]!) }))), "utf8");
+  let text = '[{"Host":"';
+  for (let i = 0; i < n - 1; i++) text += names[i]! + NEXT[clampScore(scores[i]!)]!;
+  text += names[n - 1]! + LAST[clampScore(scores[n - 1]!)]!;
+  return Buffer.from(text, "latin1");
 }
 
 /** True when JSON.stringify would escape a character of `s` (quote, backslash, control, lone surrogate). */

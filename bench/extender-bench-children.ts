@@ -1,0 +1,166 @@
+// Child processes of bench/extender-prioritize.ts --processes, so that the bench looks like the
+// deployment (kube-scheduler, the extender and scorer-svc are separate processes):
+//   scorer    scorer-svc + regime-svc (as started by the local stack, one process here) and the
+//             constant grpc-js scorer of the extender+fake row; measures raw inference on request
+//   extender  the extender twice (towards the constant scorer and towards scorer-svc) and the
+//             no-op floor endpoint
+// Each child reports its own process CPU (user+system) on request, so CPU per call is measured
+// per process. Parent <-> child: Node IPC messages {id, op, ...} -> {id, value | error}.
+import { fork, type ChildProcess } from "node:child_process";
+import { Registry } from "prom-client";
+import { startExtender, type Extender } from "../lib/extender/app.js";
+import { parseExtenderConfig } from "../lib/extender/config.js";
+import { silentLogger } from "../lib/extender/log.js";
+import { startConstantScorer, startNoopEndpoint, startRealScorer } from "./extender-bench-servers.js";
+
+export interface ScorerChildInfo {
+  fakeAddress: string;
+  realAddress: string | undefined;
+  bundleSource: string;
+  modelVersion: string;
+}
+
+export interface ExtenderChildInfo {
+  floorPort: number;
+  fakePort: number;
+  realPort: number | undefined;
+}
+
+export interface Child<I> {
+  info: I;
+  pid: number;
+  ask<T>(op: string, args?: Record<string, unknown>): Promise<T>;
+  /** Process CPU (user+system) in ms since the child started. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks this file as `role` and waits for its ready message. With `telemetry`, the child runs
+ * under the services' OpenTelemetry preload (lib/telemetry/preload.ts: HTTP and gRPC
+ * instrumentation, spans recorded) with OTEL_TRACES_EXPORTER=none, so tracing costs what it costs
+ * in a deployment except the export itself.
+ */
+export async function forkChild<I>(role: "scorer" | "extender", args: Record<string, unknown>, telemetry = false): Promise<Child<I>> {
+  const preload = new URL("../lib/telemetry/preload.js", import.meta.url).href;
+  const child: ChildProcess = fork(new URL(import.meta.url), [role, JSON.stringify(args)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: telemetry ? [...process.execArgv, "--import", preload] : process.execArgv,
+    env: telemetry
+      ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none", OTEL_SERVICE_NAME: role === "extender" ? "extender" : "scorer-svc" }
+      : { ...process.env, OTEL_SDK_DISABLED: "true" },
+  });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const info = await new Promise<I>((resolve, reject) => {
+    child.once("message", (m: { ready?: I; error?: string }) => (m.ready ? resolve(m.ready) : reject(new Error(`${role} child: ${m.error}`))));
+    child.once("exit", (code) => reject(new Error(`${role} child exited (${code}) before it was ready`)));
+  });
+  child.on("message", (m: { id: number; value?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(`${role} child: ${m.error}`));
+    else p.resolve(m.value);
+  });
+  const ask = <T>(op: string, a: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ ...a, id, op });
+    });
+  return {
+    info,
+    pid: child.pid!,
+    ask,
+    cpuMs: () => ask<number>("cpu"),
+    async stop() {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      await ask("stop").catch(() => undefined);
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+type Handler = (m: Record<string, unknown>) => Promise<unknown>;
+
+function serve(ready: unknown, handlers: Record<string, Handler>, stop: () => Promise<void>): void {
+  process.send!({ ready });
+  process.on("message", async (m: Record<string, unknown> & { id: number; op: string }) => {
+    try {
+      if (m.op === "cpu") {
+        const c = process.cpuUsage();
+        process.send!({ id: m.id, value: (c.user + c.system) / 1000 });
+      } else if (m.op === "stop") {
+        await stop();
+        process.send!({ id: m.id, value: true });
+      } else {
+        const h = handlers[m.op];
+        if (!h) throw new Error(`unknown op ${m.op}`);
+        process.send!({ id: m.id, value: await h(m) });
+      }
+    } catch (e) {
+      process.send!({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
+
+async function scorerMain(a: { nodes: number; onnxThreads: number; bundleDir?: string; withReal: boolean }): Promise<void> {
+  const fake = await startConstantScorer();
+  const real = a.withReal ? await startRealScorer(a.nodes, a.onnxThreads, a.bundleDir) : undefined;
+  const info: ScorerChildInfo = {
+    fakeAddress: fake.address,
+    realAddress: real?.address,
+    bundleSource: real?.bundleSource ?? "-",
+    modelVersion: real?.modelVersion ?? "-",
+  };
+  serve(
+    info,
+    {
+      inference: async (m) => real!.measureInference(m.rows as number, m.seconds as number),
+      cacheMetrics: async () => (real ? real.cacheMetrics() : []),
+    },
+    async () => {
+      fake.close();
+      await real?.stop();
+    },
+  );
+}
+
+async function extenderMain(a: { fakeAddress: string; realAddress?: string }): Promise<void> {
+  const floor = await startNoopEndpoint();
+  const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
+  const start = (address: string) =>
+    startExtender(parseExtenderConfig([...argv, "--scorer-address", address], {}), { registry: new Registry(), logger: silentLogger });
+  const fake = await start(a.fakeAddress);
+  const real: Extender | undefined = a.realAddress ? await start(a.realAddress) : undefined;
+  const info: ExtenderChildInfo = { floorPort: floor.port, fakePort: fake.server.port, realPort: real?.server.port };
+  serve(
+    info,
+    {
+      /** Degraded answers so far by extender ("fake" | "real"): a run with any is not comparable. */
+      degraded: async (m) => {
+        const ext = m.which === "real" ? real : fake;
+        const text = ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "";
+        return /_total\{/.test(text);
+      },
+    },
+    async () => {
+      await fake.close();
+      await real?.close();
+      floor.close();
+    },
+  );
+}
+
+if (process.send && (process.argv[2] === "scorer" || process.argv[2] === "extender")) {
+  const role = process.argv[2];
+  const args = JSON.parse(process.argv[3] ?? "{}");
+  (role === "scorer" ? scorerMain(args) : extenderMain(args)).catch((e: unknown) => {
+    process.send!({ error: e instanceof Error ? e.stack : String(e) });
+    process.exit(1);
+  });
+  // The parent going away ends the child.
+  process.on("disconnect", () => setTimeout(() => process.exit(0), 200).unref());
+}

@@ -1,0 +1,182 @@
+// Load of bench/extender-prioritize.ts, kept light so that the measured processes get the CPU:
+//  - a keep-alive HTTP/1.1 client on a raw socket that sends one pre-encoded request (the
+//    headers Go's net/http sends, then the body) and reads the answer by Content-Length;
+//  - the node-state churn: an IngestNodeStates stream that gives every node a new state
+//    (higher sequence, slightly different features) `hz` times per second, as the agents do.
+import * as grpc from "@grpc/grpc-js";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import { ScorerServiceClient, type IngestNodeStatesResponse } from "../gen/overseer/v1/scorer_service.js";
+import { nodeState } from "../lib/scorer/testing/node-states.js";
+import { BUSY } from "./extender-bench-servers.js";
+
+/** The request bytes kube-scheduler's Go client writes for one prioritize call. */
+export function encodeHttpPost(port: number, path: string, body: string): Buffer {
+  const bytes = Buffer.from(body, "utf8");
+  const head =
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: Go-http-client/1.1\r\n` +
+    `Content-Length: ${bytes.length}\r\nContent-Type: application/json\r\nAccept-Encoding: gzip\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, "latin1"), bytes]);
+}
+
+const HEADER_END = Buffer.from("\r\n\r\n");
+
+/** One keep-alive connection, one request at a time (kube-scheduler does not pipeline). */
+export class KeepAliveConnection {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private need = -1;
+  private pending: { resolve: (ms: number) => void; reject: (e: Error) => void; t0: number } | undefined;
+  private keepBody = false;
+  private body: Buffer | undefined;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on("data", (c: Buffer) => this.onData(c));
+    socket.on("error", (e) => this.fail(e));
+    socket.on("close", () => this.fail(new Error("connection closed by the server")));
+  }
+
+  static open(port: number): Promise<KeepAliveConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.off("error", reject);
+        resolve(new KeepAliveConnection(s));
+      });
+      s.once("error", reject);
+    });
+  }
+
+  /** Sends the pre-encoded request; resolves with the latency in ms of a 200 answer with a body. */
+  post(request: Buffer): Promise<number> {
+    if (this.pending) return Promise.reject(new Error("a request is already in flight on this connection"));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, t0: performance.now() };
+      this.socket.write(request);
+    });
+  }
+
+  /** Sends the request once and resolves with the answer's body (to check what a row answers). */
+  async postForBody(request: Buffer): Promise<Buffer> {
+    this.keepBody = true;
+    try {
+      await this.post(request);
+      return this.body!;
+    } finally {
+      this.keepBody = false;
+      this.body = undefined;
+    }
+  }
+
+  close(): void {
+    this.pending = undefined;
+    this.socket.destroy();
+  }
+
+  private fail(e: Error): void {
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(e);
+  }
+
+  private onData(c: Buffer): void {
+    this.chunks.push(c);
+    this.size += c.length;
+    if (this.need < 0) {
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      this.chunks = [all];
+      const end = all.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = all.toString("latin1", 0, end);
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (!status || !length) {
+        this.fail(new Error(`unexpected answer head: ${JSON.stringify(head.slice(0, 200))}`));
+        this.socket.destroy();
+        return;
+      }
+      if (status[1] !== "200" || length[1] === "0") {
+        this.fail(new Error(`HTTP ${status[1]} (content-length ${length[1]})`));
+        this.socket.destroy();
+        return;
+      }
+      this.need = end + HEADER_END.length + Number(length[1]);
+    }
+    if (this.size < this.need) return;
+    const extra = this.size - this.need;
+    if (this.keepBody) {
+      const all = Buffer.concat(this.chunks, this.size);
+      this.body = all.subarray(all.indexOf(HEADER_END) + HEADER_END.length, this.need);
+    }
+    const p = this.pending;
+    this.pending = undefined;
+    this.chunks = [];
+    this.size = 0;
+    this.need = -1;
+    if (extra !== 0) p?.reject(new Error(`${extra} bytes after the answer`));
+    else p?.resolve(performance.now() - p.t0);
+  }
+}
+
+export interface Churn {
+  /** Ends the stream; the states sent and scorer-svc's IngestNodeStates summary. */
+  stop(): Promise<{ sent: number; accepted: number; seconds: number }>;
+}
+
+// Sequence numbers per node, kept across churn runs (scorer-svc ignores an older or equal one);
+// the initial ingest used sequence 1.
+const sequences = new Map<string, number>();
+
+/**
+ * Every node of node-0..node-(nodes-1) gets a new state `hz` times per second, sent in batches
+ * every 50 ms (the agent interval is 1 s; agents are not synchronised, so updates are spread).
+ */
+export function startChurn(address: string, nodes: number, hz: number): Churn {
+  const client = new ScorerServiceClient(address, grpc.credentials.createInsecure());
+  let summary: IngestNodeStatesResponse | undefined;
+  let failure: Error | undefined;
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((r) => (finished = r));
+  const stream = client.ingestNodeStates((e, r) => {
+    if (e) failure = e;
+    else summary = r;
+    finished();
+  });
+  const tickMs = 50;
+  const perTick = (nodes * hz * tickMs) / 1000;
+  let owed = 0;
+  let next = 0;
+  let sent = 0;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    owed += perTick;
+    const count = Math.floor(owed);
+    owed -= count;
+    if (count === 0) return;
+    const states = [];
+    for (let k = 0; k < count; k++) {
+      const i = next;
+      next = (next + 1) % nodes;
+      const name = `node-${i}`;
+      const sequence = (sequences.get(name) ?? 1) + 1;
+      sequences.set(name, sequence);
+      // A little noise on a few features, so each state really differs from the last.
+      const jitter = (sequence % 7) / 100;
+      const features = i % 3 === 0 ? { ...BUSY, cpu_utilization_fraction: 0.6 + jitter } : { cpu_utilization_fraction: 0.2 + jitter, mem_bandwidth_fraction_of_peak: 0.05 + jitter / 2 };
+      states.push(nodeState(name, { sequence, features }));
+    }
+    sent += count;
+    stream.write({ state: undefined, states });
+  }, tickMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      const seconds = (performance.now() - started) / 1000;
+      stream.end();
+      await done;
+      client.close();
+      if (failure) throw failure;
+      return { sent, accepted: summary?.accepted ?? 0, seconds };
+    },
+  };
+}
