@@ -140,7 +140,7 @@ describe("scorer-svc with regime-svc", () => {
     const unknown = await client.explainScores({ workload: { ...upf, workloadClass: "mystery" }, nodeNames: ["quiet"] });
     expect(unknown.explanations[0]!.profileSource).toBe("default");
     expect(unknown.explanations[0]!.summary).toMatch(/profile stream-noisy \(default\)/);
-    const own = await client.explainScores({ workload: { ...upf, soloProfile: { cores: 1, instructionsPerSec: 1e9, llcWorkingSetBytes: 1e6, memReadBytesPerSec: 1e8, memWriteBytesPerSec: 1e8, llcMissesPerKiloInstr: 0.1, tmaRetiringFraction: 0.7, tmaBackendBoundFraction: 0.1, tmaMemoryBoundFraction: 0.05, l2MissesPerKiloInstr: 2, l3BoundStallFraction: 0.03, dramBoundStallFraction: 0.02 } }, nodeNames: ["quiet"] });
+    const own = await client.explainScores({ workload: { ...upf, soloProfile: { cores: 1, instructionsPerSec: 1e9, llcWorkingSetBytes: 1e6, memReadBytesPerSec: 1e8, memWriteBytesPerSec: 1e8, llcMissesPerKiloInstr: 0.1, tmaRetiringFraction: 0.7, tmaBackendBoundFraction: 0.1, tmaMemoryBoundFraction: 0.05, l2MissesPerKiloInstr: 2, l3BoundStallFraction: 0.03, dramBoundStallFraction: 0.02, llcHitRatioAtQuarterWorkingSet: 0 } }, nodeNames: ["quiet"] });
     expect(own.explanations[0]!.profileSource).toBe("pod");
   });
 

@@ -34,6 +34,16 @@ describe("parseManifest", () => {
     expect(p.cores).toBe(4);
   });
 
+  it("reads a bundle from before llc_hit_ratio_at_quarter_working_set (not in its profile names) with the field 0", async () => {
+    const raw = await manifest();
+    raw.profile_feature_names = raw.profile_feature_names.filter((n: string) => n !== "llc_hit_ratio_at_quarter_working_set");
+    for (const e of Object.values(raw.workload_profiles) as any[]) delete e.profile.llc_hit_ratio_at_quarter_working_set;
+    const m = parseManifest(JSON.stringify(raw));
+    expect(m.profileFeatureNames).not.toContain("llc_hit_ratio_at_quarter_working_set");
+    expect(m.workloadProfiles.get("upf")!.profile.llcHitRatioAtQuarterWorkingSet).toBe(0);
+    expect(m.workloadProfiles.get("upf")!.profile.l2MissesPerKiloInstr).toBe(9);
+  });
+
   it("without default_profile_class picks the most memory-intensive profile", async () => {
     const raw = await manifest();
     delete raw.default_profile_class;

@@ -19,6 +19,7 @@ export const PROFILE_FEATURE_NAMES = [
   "l2_misses_per_kilo_instr",
   "l3_bound_stall_fraction",
   "dram_bound_stall_fraction",
+  "llc_hit_ratio_at_quarter_working_set",
 ] as const;
 export type ProfileFeatureName = (typeof PROFILE_FEATURE_NAMES)[number];
 
@@ -36,6 +37,7 @@ export const PROFILE_FIELD: Record<ProfileFeatureName, keyof SoloProfile> = {
   l2_misses_per_kilo_instr: "l2MissesPerKiloInstr",
   l3_bound_stall_fraction: "l3BoundStallFraction",
   dram_bound_stall_fraction: "dramBoundStallFraction",
+  llc_hit_ratio_at_quarter_working_set: "llcHitRatioAtQuarterWorkingSet",
 };
 
 export interface WorkloadProfile {

@@ -87,6 +87,10 @@ describe("parseMaxSlowdown", () => {
 });
 
 describe("parseSoloProfile", () => {
+  it("reads the hit ratio at a quarter working set; left out it is 0 (not measured)", () => {
+    expect(parseSoloProfile('{"cores": 4, "llcHitRatioAtQuarterWorkingSet": 0.42}').llcHitRatioAtQuarterWorkingSet).toBe(0.42);
+    expect(parseSoloProfile('{"cores": 4}').llcHitRatioAtQuarterWorkingSet).toBe(0);
+  });
   it.each([
     ["not JSON", "{", /not JSON/],
     ["an array", "[1]", /JSON object/],
@@ -94,6 +98,7 @@ describe("parseSoloProfile", () => {
     ["string value", '{"cores": "4"}', /finite number/],
     ["negative value", '{"cores": -1}', />= 0/],
     ["fraction above one", '{"tmaRetiringFraction": 1.5}', /fraction/],
+    ["hit ratio at a quarter working set above one", '{"llcHitRatioAtQuarterWorkingSet": 1.2}', /llcHitRatioAtQuarterWorkingSet" is a fraction/],
     ["no fields", "{}", /has no fields/],
     ["too long", JSON.stringify({ cores: 1, pad: "x".repeat(5000) }), /longer than 4096/],
   ])("rejects %s", (_n, text, pattern) => expect(() => parseSoloProfile(text)).toThrow(pattern));

@@ -29,7 +29,7 @@ type ProfileField = keyof SoloProfile;
 // Every SoloProfile field, in proto order (the bundle's name map is the one list of them).
 const PROFILE_FIELDS: readonly ProfileField[] = Object.values(PROFILE_FIELD);
 const KNOWN_PROFILE_FIELDS = new Set<string>(PROFILE_FIELDS);
-const FRACTION_FIELDS = new Set<ProfileField>(["tmaRetiringFraction", "tmaBackendBoundFraction", "tmaMemoryBoundFraction", "l3BoundStallFraction", "dramBoundStallFraction"]);
+const FRACTION_FIELDS = new Set<ProfileField>(["tmaRetiringFraction", "tmaBackendBoundFraction", "tmaMemoryBoundFraction", "l3BoundStallFraction", "dramBoundStallFraction", "llcHitRatioAtQuarterWorkingSet"]);
 
 /** Parses overseer.io/max-slowdown: a factor >= 1 such as "1.25". */
 export function parseMaxSlowdown(text: string): number {
@@ -43,7 +43,7 @@ export function parseMaxSlowdown(text: string): number {
 
 /**
  * Parses overseer.io/solo-profile: a JSON object of SoloProfile fields (camelCase, as in the
- * proto's JSON form). Every field optional, finite and >= 0; the tma_* fractions within [0, 1];
+ * proto's JSON form). Every field optional, finite and >= 0; the fractions (tma_*, stall fractions, the hit ratio at a quarter working set) within [0, 1];
  * unknown fields rejected (a typo would otherwise silently become 0).
  */
 export function parseSoloProfile(text: string): SoloProfile {

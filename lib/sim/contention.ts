@@ -48,6 +48,12 @@ export function loadedLatencyNs(spec: NodeSpec, u: number): number {
   return spec.idleMemLatencyNs * (1 + (spec.latencyCurveK * x * x) / (1 - x));
 }
 
+/** LLC hit ratio of `w` when it holds `shareBytes` of the LLC: reuse * min(1, share / working set)^exponent. */
+export function llcHitRatioAtShare(w: Workload, shareBytes: number): number {
+  const frac = Math.min(1, shareBytes / w.llcWorkingSetBytes);
+  return w.llcReuseFraction * (w.hitCurveExponent === 1 ? frac : Math.pow(frac, w.hitCurveExponent));
+}
+
 export interface ContentionSolution {
   n: number;
   /** Per workload, same order as the input. */
@@ -180,8 +186,7 @@ export function solveContention(spec: NodeSpec, ws: readonly Workload[], cores: 
     waterFill(ws, n, spec.llcBytes, s.llcShareBytes);
     for (let i = 0; i < n; i++) {
       const w = ws[i]!;
-      const frac = Math.min(1, s.llcShareBytes[i]! / w.llcWorkingSetBytes);
-      const h = w.llcReuseFraction * (w.hitCurveExponent === 1 ? frac : Math.pow(frac, w.hitCurveExponent));
+      const h = llcHitRatioAtShare(w, s.llcShareBytes[i]!);
       s.llcHitRatio[i] = h;
       const acc = w.l2MissesPerKiloInstr / 1000;
       aNs[i] = s.coreNsPerInstr[i]! + (acc * h * spec.llcHitLatencyNs) / w.memoryLevelParallelism;

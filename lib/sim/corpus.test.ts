@@ -137,6 +137,10 @@ describe("corpus writer", () => {
     const upf = solo["upf-64b"].profile;
     expect(upf.l2MissesPerKiloInstr).toBe(catalog.byClass.get("upf-64b")!.l2MissesPerKiloInstr);
     expect(upf.l3BoundStallFraction + upf.dramBoundStallFraction).toBeCloseTo(upf.tmaMemoryBoundFraction, 9);
+    // The second solo run under CAT (a quarter of the working set): the catalog's hit curve at f = 1/4.
+    const w = catalog.byClass.get("upf-64b")!;
+    expect(upf.llcHitRatioAtQuarterWorkingSet).toBeCloseTo(w.llcReuseFraction * 0.25 ** w.hitCurveExponent, 12);
+    expect(solo["probe-00"].profile.llcHitRatioAtQuarterWorkingSet).toBeGreaterThan(0);
     expect(solo["upf-64b"].profile.instructionsPerSec).toBeGreaterThan(0);
     expect(m.files["performance.jsonl"].lines).toBe(perf.length);
   });

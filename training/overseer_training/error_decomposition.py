@@ -163,8 +163,13 @@ def decompose(corpus: str, catalog_path: str, probe_params: str | None, seed: in
         exps.update({k: w["hitCurveExponent"] for k, w in json.loads(Path(probe_params).read_text()).items()})
     true_e = None if not set(np.unique(cls)) <= set(exps) else np.array([exps[k] for k in cls])
     body = design[:, :-len(pp.PRIOR_NAMES)]
-    cases = [("prior as served (estimated water level, E = 0.7)", None, pp.HIT_CURVE_EXPONENT),
-             ("prior with the TRUE water level", water, pp.HIT_CURVE_EXPONENT)]
+    p0 = 2 * FEATURE_COUNT
+    l2 = x[:, p0 + PROFILE_FEATURE_NAMES.index("l2_misses_per_kilo_instr")].astype(float)
+    h0 = np.clip(1 - x[:, p0 + PROFILE_FEATURE_NAMES.index("llc_misses_per_kilo_instr")] / np.maximum(l2, 1e-6), 0, 1)
+    served_e = pp.hit_curve_exponent(h0, x[:, p0 + PROFILE_FEATURE_NAMES.index("llc_hit_ratio_at_quarter_working_set")])
+    cases = [("prior as served (estimated water level, measured E)", None, served_e),
+             ("prior with E = 0.7 for every workload", None, pp.HIT_CURVE_EXPONENT),
+             ("prior with the TRUE water level", water, served_e)]
     if true_e is not None:
         cases += [("prior with the TRUE hit-curve exponent", None, true_e),
                   ("prior with both TRUE", water, true_e)]

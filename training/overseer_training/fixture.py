@@ -48,8 +48,9 @@ ALL = {**WORKLOADS, **PROBES}
 
 def _profile(cls: str) -> dict:
     _, cores, gbps, ws_mib, mem = ALL[cls]
+    h0 = 1 - (2 + 20 * mem) / (4 + 30 * mem)  # solo hit ratio 1 - llc_mpki / l2_mpki
     vals = [cores, cores * 2.5e9, ws_mib * 2**20, gbps * 0.7e9, gbps * 0.3e9, 2 + 20 * mem, 0.6 - 0.5 * mem,
-            0.2 + 0.7 * mem, mem, 4 + 30 * mem, 0.6 * mem, 0.4 * mem]
+            0.2 + 0.7 * mem, mem, 4 + 30 * mem, 0.6 * mem, 0.4 * mem, h0 * 0.25 ** (0.5 + mem)]
     return {k: float(v) for k, v in zip(PROFILE_JSON_KEYS, vals, strict=True)}
 
 

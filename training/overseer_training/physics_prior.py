@@ -20,21 +20,36 @@ its working set, and DRAM latency grows with the bandwidth share u' once the pod
   instructions/s = instructions_per_ref_cycle * cpu_utilization * TSC_HZ * LOGICAL_CPUS
   u' = u + own,  own = u0 * (1 - h) / (1 - h0) / S,  u0 = (profile read + write bytes/s) / PEAK
 
+E is the pod's hit-curve exponent. When the profile carries the second solo measurement
+(`llc_hit_ratio_at_quarter_working_set` h_q > 0: LLC restricted by CAT to a quarter of the working set)
+and h0 > 0, E = ln(h_q / h0) / ln(1/4), the exponent of the curve through (1, h0) and (1/4, h_q), clipped
+to [HIT_CURVE_EXPONENT_MIN, HIT_CURVE_EXPONENT_MAX] = [0.1, 3]: 0.1 is a nearly flat curve (a quarter of
+the working set keeps 87 % of the hits; h_q >= h0, i.e. measurement noise, lands here too), 3 keeps 1.6 %
+of them (steeper than that, the quarter-share run measures mostly compulsory misses). 0 means not
+measured: E = HIT_CURVE_EXPONENT (0.7) then. This assumes the solo run itself held the whole working
+set (f = 1 solo), true when the working set is well below the LLC; for a larger one E is biased low.
+
 iterated PRIOR_ITERATIONS times from S = 1 (a slower pod inserts less and streams less; S >= 1e-3 when
 divided by). u is 0 when the
 node's bandwidth share is absent (spr-vm): the prior then sees only the pod's own traffic; the trees see
 the presence flags. Outputs: ln(S), f, u'.
 
 Constants are the node type's published facts (docs/simulator.md, SPR 8480+ 2S: LLC, peak DRAM bandwidth,
-TSC rate, logical CPUs). K is the steepness of the loaded-latency curve: on real hardware it is measured
-once per node type (Intel MLC --loaded_latency); E = 0.7 is the middle of the hit-curve skews a solo
-profile cannot reveal (the probe suite's range is 0.4-1.0). The prior is not tuned to the held-out metric
-beyond the checks listed in docs/training.md.
+TSC rate, logical CPUs). K = 0.35 (the steepness of the loaded-latency curve) and INSERTION_EPS = 0.15
+(the insertion weight of a streaming access, lib/sim/contention.ts SCAN_INSERTION_WEIGHT) are the
+simulator's own values: on real hardware they are per-node-type calibrations (K from an Intel MLC
+--loaded_latency curve, the insertion weight from the LLC's insertion policy), so held-out figures on the
+synthetic corpus are an optimistic bound for real NFs. The fallback E = 0.7 is the middle of the probe
+suite's hit-curve range (0.4-1.0). The prior is not tuned to the held-out metric beyond the checks listed
+in docs/training.md.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+
+import numpy as np
 
 LLC_BYTES = 2 * 105 * 2**20
 PEAK_BYTES_PER_SEC = 2 * 8 * 4800e6 * 8
@@ -42,6 +57,9 @@ TSC_HZ = 2.0e9
 LOGICAL_CPUS = 224
 LATENCY_K = 0.35
 HIT_CURVE_EXPONENT = 0.7
+HIT_CURVE_EXPONENT_MIN = 0.1
+HIT_CURVE_EXPONENT_MAX = 3.0
+QUARTER = 0.25
 INSERTION_EPS = 0.15
 PRIOR_ITERATIONS = 3
 
@@ -50,7 +68,16 @@ PRIOR_NODE_INPUTS = ("instructions_per_ref_cycle", "cpu_utilization_fraction", "
                      "llc_misses_per_kilo_instr", "mem_bandwidth_fraction_of_peak")
 PRIOR_PROFILE_INPUTS = ("instructions_per_sec", "l2_misses_per_kilo_instr", "llc_misses_per_kilo_instr",
                         "llc_working_set_bytes", "mem_read_bytes_per_sec", "mem_write_bytes_per_sec",
-                        "l3_bound_stall_fraction", "dram_bound_stall_fraction")
+                        "l3_bound_stall_fraction", "dram_bound_stall_fraction",
+                        "llc_hit_ratio_at_quarter_working_set")
+
+
+def hit_curve_exponent(h0: np.ndarray, h_quarter: np.ndarray) -> np.ndarray:
+    """The per-row exponent E in float64 (the graph computes the same in float32; module docstring)."""
+    h0, hq = np.asarray(h0, float), np.asarray(h_quarter, float)
+    ratio = np.maximum(hq, 1e-6) / np.maximum(h0, 1e-6)
+    e = np.clip(np.log(ratio) / math.log(QUARTER), HIT_CURVE_EXPONENT_MIN, HIT_CURVE_EXPONENT_MAX)
+    return np.where((hq > 0) & (h0 > 0), e, HIT_CURVE_EXPONENT)
 
 
 def prior_columns(op: Callable[..., str], const: Callable[[float], str], node: Callable[[str], str],
@@ -83,6 +110,12 @@ def prior_columns(op: Callable[..., str], const: Callable[[float], str], node: C
     h0 = op("Clip", op("Sub", one, op("Div", prof("llc_misses_per_kilo_instr"), at_least(l2, 1e-6))),
             const(0.0), const(1.0))
     inv_h0 = op("Reciprocal", at_least(h0, 1e-6))
+    hq = prof("llc_hit_ratio_at_quarter_working_set")
+    zero = const(0.0)
+    measured = op("And", op("Greater", hq, zero), op("Greater", h0, zero))
+    e_measured = op("Clip", op("Div", op("Log", op("Mul", at_least(hq, 1e-6), inv_h0)), const(math.log(QUARTER))),
+                    const(HIT_CURVE_EXPONENT_MIN), const(HIT_CURVE_EXPONENT_MAX))
+    exponent = op("Where", measured, e_measured, const(HIT_CURVE_EXPONENT))
     inv_miss0 = op("Reciprocal", at_least(op("Sub", one, h0), 1e-3))
     weight = op("Add", const(INSERTION_EPS), op("Mul", const(1 - INSERTION_EPS), h0))
     base_pressure = mul(prof("instructions_per_sec"), l2, per_kilo, weight)
@@ -99,7 +132,7 @@ def prior_columns(op: Callable[..., str], const: Callable[[float], str], node: C
         p = base_pressure if k == 0 else op("Div", base_pressure, s_div)
         share = op("Div", op("Mul", const(LLC_BYTES), p), at_least(op("Add", node_pressure, p), 1.0))
         f = op("Min", op("Div", share, ws), one)
-        h = op("Mul", h0, op("Pow", f, const(HIT_CURVE_EXPONENT)))
+        h = op("Mul", h0, op("Pow", f, exponent))
         miss_growth = mul(op("Sub", one, h), inv_miss0)
         own = mul(u0, miss_growth) if k == 0 else op("Div", mul(u0, miss_growth), s_div)
         u_after = op("Add", node_u, own)

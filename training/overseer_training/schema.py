@@ -51,6 +51,7 @@ PROFILE_FEATURE_NAMES: tuple[str, ...] = (
     "l2_misses_per_kilo_instr",
     "l3_bound_stall_fraction",
     "dram_bound_stall_fraction",
+    "llc_hit_ratio_at_quarter_working_set",
 )
 PROFILE_COUNT = len(PROFILE_FEATURE_NAMES)
 

@@ -7,7 +7,7 @@ import pytest
 
 from overseer_training import dataset
 from overseer_training.dataset import CorpusError, load_corpus
-from overseer_training.schema import FEATURE_COUNT, FEATURE_NAMES
+from overseer_training.schema import FEATURE_COUNT, FEATURE_NAMES, PROFILE_FEATURE_NAMES
 
 
 def rewrite_json(path, change):
@@ -51,6 +51,16 @@ def test_zero_sequence_omitted_by_proto3_json_reads_as_zero(fresh_corpus):
     perf.write_text("".join(json.dumps(r) + "\n" for r in rows))
     c = load_corpus(fresh_corpus)
     assert c.sequences[0] == 0 and c.perf_state[0] == 0
+
+
+def test_profile_without_the_quarter_share_hit_ratio_reads_as_zero(fresh_corpus):
+    # A corpus from before SoloProfile field 13 (or a profiler without CAT): the field is absent -> 0, not measured.
+    rewrite_json(fresh_corpus / "solo_profiles.json",
+                 lambda d: [e["profile"].pop("llcHitRatioAtQuarterWorkingSet") for e in d.values()])
+    c = load_corpus(fresh_corpus)
+    k = PROFILE_FEATURE_NAMES.index("llc_hit_ratio_at_quarter_working_set")
+    assert all(p.vector[k] == 0 for p in c.profiles.values())
+    assert c.profiles["upf"].vector[PROFILE_FEATURE_NAMES.index("cores")] == 4
 
 
 BAD_INPUTS = {

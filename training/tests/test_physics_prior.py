@@ -1,6 +1,7 @@
 """The physics prior inside the interaction graph: values against the documented equations, computed here in
 float64 by hand, for a pod whose working set fits, one squeezed out of the LLC, a node without a bandwidth share,
-and an idle node with an idle profile (finite, no NaN)."""
+and an idle node with an idle profile (finite, no NaN); and the hit-curve exponent taken from the profile's
+second solo measurement (hit ratio at a quarter of the working set), its clipping, and the 0.7 fallback."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from overseer_training.interaction import INTERACTION_NAMES, with_interactions
 from overseer_training.interference import INPUT_WIDTH
 from overseer_training.physics_prior import (
     HIT_CURVE_EXPONENT,
+    HIT_CURVE_EXPONENT_MAX,
+    HIT_CURVE_EXPONENT_MIN,
     INSERTION_EPS,
     LATENCY_K,
     LLC_BYTES,
@@ -20,6 +23,7 @@ from overseer_training.physics_prior import (
     PRIOR_ITERATIONS,
     PRIOR_NAMES,
     TSC_HZ,
+    hit_curve_exponent,
 )
 from overseer_training.schema import FEATURE_COUNT, FEATURE_NAMES, PROFILE_FEATURE_NAMES
 
@@ -48,7 +52,8 @@ def prior(node: dict[str, float], profile: dict[str, float]) -> dict[str, float]
     return {n: float(got[INPUT_WIDTH + INTERACTION_NAMES.index(n)]) for n in PRIOR_NAMES}
 
 
-def by_hand(node: dict[str, float], profile: dict[str, float], u: float | None) -> tuple[float, float, float]:
+def by_hand(node: dict[str, float], profile: dict[str, float], u: float | None,
+            exponent: float = HIT_CURVE_EXPONENT) -> tuple[float, float, float]:
     def lat(x: float) -> float:
         x = min(max(x, 0.0), 0.999)
         return 1 + LATENCY_K * x * x / (1 - x)
@@ -64,7 +69,7 @@ def by_hand(node: dict[str, float], profile: dict[str, float], u: float | None) 
         p = profile["instructions_per_sec"] / max(s, 1e-3) * profile["l2_misses_per_kilo_instr"] / 1000 * \
             (INSERTION_EPS + (1 - INSERTION_EPS) * h0)
         f = min(1.0, LLC_BYTES * p / (pressure + p) / profile["llc_working_set_bytes"])
-        h = h0 * f**HIT_CURVE_EXPONENT
+        h = h0 * f**exponent
         own = u0 * (1 - h) / (1 - h0) / max(s, 1e-3)
         u_after = (u or 0.0) + own
         s = (1 - l3 - d) + l3 * h / h0 + d * (1 - h) / (1 - h0) * lat(u_after) / lat(u0)
@@ -118,3 +123,46 @@ def test_profile_with_only_llc_hit_stalls_squeezed_to_nothing_stays_finite():
     got = prior(node, profile)
     assert all(math.isfinite(v) for v in got.values())
     check(got, by_hand(node, profile, 0.5))
+
+
+# PROFILE's solo hit ratio: h0 = 1 - 1 / 10 = 0.9.
+H0 = 0.9
+
+
+def test_measured_quarter_share_hit_ratio_sets_the_exponent():
+    # h_q = 0.9 * 0.25^0.5 = 0.45: E = ln(0.45 / 0.9) / ln(0.25) = ln 0.5 / ln 0.25 = 0.5.
+    profile = {**PROFILE, "llc_hit_ratio_at_quarter_working_set": 0.45}
+    got = prior(HEAVY_NODE, profile)
+    assert 0 < got["prior_llc_share_fraction"] < 1
+    check(got, by_hand(HEAVY_NODE, profile, 0.5, exponent=0.5))
+    # A flatter curve than the 0.7 fallback: the squeezed pod keeps more hits and slows less.
+    assert got["prior_log_slowdown"] < prior(HEAVY_NODE, PROFILE)["prior_log_slowdown"]
+    # h_q = 0.9 / 4 = 0.225: E = 1 (a uniform-access curve).
+    steep = {**PROFILE, "llc_hit_ratio_at_quarter_working_set": 0.225}
+    check(prior(HEAVY_NODE, steep), by_hand(HEAVY_NODE, steep, 0.5, exponent=1.0))
+
+
+def test_unmeasured_quarter_share_hit_ratio_falls_back_to_the_default_exponent():
+    profile = {**PROFILE, "llc_hit_ratio_at_quarter_working_set": 0.0}
+    check(prior(HEAVY_NODE, profile), by_hand(HEAVY_NODE, profile, 0.5, exponent=0.7))
+    # No solo hits at all (llc_mpki = l2_mpki, h0 = 0): nothing to take a ratio of, the fallback again.
+    streaming = {**PROFILE, "llc_misses_per_kilo_instr": 10.0, "llc_hit_ratio_at_quarter_working_set": 0.3}
+    got = with_interactions(row(HEAVY_NODE, streaming)[None, :])[0]
+    assert np.isfinite(got).all()
+    assert hit_curve_exponent(np.array([0.0]), np.array([0.3]))[0] == HIT_CURVE_EXPONENT
+
+
+def test_exponent_is_clipped_to_its_documented_range():
+    # h_q >= h0 (no loss, or noise) -> E <= 0 -> 0.1; h_q = 0.9 * 0.25^4 -> E = 4 -> 3.
+    flat = {**PROFILE, "llc_hit_ratio_at_quarter_working_set": 0.95}
+    check(prior(HEAVY_NODE, flat), by_hand(HEAVY_NODE, flat, 0.5, exponent=HIT_CURVE_EXPONENT_MIN))
+    cliff = {**PROFILE, "llc_hit_ratio_at_quarter_working_set": H0 * 0.25**4}
+    check(prior(HEAVY_NODE, cliff), by_hand(HEAVY_NODE, cliff, 0.5, exponent=HIT_CURVE_EXPONENT_MAX))
+    assert (HIT_CURVE_EXPONENT_MIN, HIT_CURVE_EXPONENT_MAX) == (0.1, 3.0)
+
+
+def test_numpy_exponent_matches_the_hand_values():
+    h0 = np.array([0.9, 0.9, 0.9, 0.9, 0.0, 0.8])
+    hq = np.array([0.45, 0.225, 0.95, 0.9 * 0.25**4, 0.3, 0.0])
+    want = [0.5, 1.0, 0.1, 3.0, 0.7, 0.7]
+    assert np.allclose(hit_curve_exponent(h0, hq), want, rtol=1e-12)

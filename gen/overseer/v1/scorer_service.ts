@@ -144,6 +144,16 @@ export interface SoloProfile {
   l3BoundStallFraction: number;
   /** Share of cycles stalled on DRAM (the part a higher loaded DRAM latency stretches). */
   dramBoundStallFraction: number;
+  /**
+   * LLC hit ratio (0..1) measured in a second solo run with the workload's LLC capacity restricted
+   * to a quarter of its working set: the workload runs alone on a quiet node, its cores in an Intel
+   * CAT class of service (resctrl group) whose L3 way mask holds ceil(llc_working_set_bytes / 4 /
+   * bytes per way) ways, and hit ratio = 1 - LLC misses / L2 misses (the same events as
+   * llc_misses_per_kilo_instr and l2_misses_per_kilo_instr) over that run. With the solo hit ratio
+   * (1 - llc_misses_per_kilo_instr / l2_misses_per_kilo_instr) it gives how fast the hit ratio falls
+   * when the workload gets less LLC (its hit curve). 0 = not measured (models then assume a typical curve).
+   */
+  llcHitRatioAtQuarterWorkingSet: number;
 }
 
 /** WorkloadSpec is the pod being placed. */
@@ -474,6 +484,7 @@ function createBaseSoloProfile(): SoloProfile {
     l2MissesPerKiloInstr: 0,
     l3BoundStallFraction: 0,
     dramBoundStallFraction: 0,
+    llcHitRatioAtQuarterWorkingSet: 0,
   };
 }
 
@@ -514,6 +525,9 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     }
     if (message.dramBoundStallFraction !== 0) {
       writer.uint32(97).double(message.dramBoundStallFraction);
+    }
+    if (message.llcHitRatioAtQuarterWorkingSet !== 0) {
+      writer.uint32(105).double(message.llcHitRatioAtQuarterWorkingSet);
     }
     return writer;
   },
@@ -627,6 +641,14 @@ export const SoloProfile: MessageFns<SoloProfile> = {
             message.dramBoundStallFraction = reader.double();
             continue;
           }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.llcHitRatioAtQuarterWorkingSet = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -697,6 +719,11 @@ export const SoloProfile: MessageFns<SoloProfile> = {
         : isSet(object.dram_bound_stall_fraction)
         ? globalThis.Number(object.dram_bound_stall_fraction)
         : 0,
+      llcHitRatioAtQuarterWorkingSet: isSet(object.llcHitRatioAtQuarterWorkingSet)
+        ? globalThis.Number(object.llcHitRatioAtQuarterWorkingSet)
+        : isSet(object.llc_hit_ratio_at_quarter_working_set)
+        ? globalThis.Number(object.llc_hit_ratio_at_quarter_working_set)
+        : 0,
     };
   },
 
@@ -738,6 +765,9 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     if (message.dramBoundStallFraction !== 0) {
       obj.dramBoundStallFraction = floatToJson(message.dramBoundStallFraction);
     }
+    if (message.llcHitRatioAtQuarterWorkingSet !== 0) {
+      obj.llcHitRatioAtQuarterWorkingSet = floatToJson(message.llcHitRatioAtQuarterWorkingSet);
+    }
     return obj;
   },
 
@@ -758,6 +788,7 @@ export const SoloProfile: MessageFns<SoloProfile> = {
     message.l2MissesPerKiloInstr = object.l2MissesPerKiloInstr ?? 0;
     message.l3BoundStallFraction = object.l3BoundStallFraction ?? 0;
     message.dramBoundStallFraction = object.dramBoundStallFraction ?? 0;
+    message.llcHitRatioAtQuarterWorkingSet = object.llcHitRatioAtQuarterWorkingSet ?? 0;
     return message;
   },
 };
@@ -3021,6 +3052,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "dramBoundStallFraction",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "llc_hit_ratio_at_quarter_working_set",
+        "number": 13,
+        "label": 1,
+        "type": 1,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "llcHitRatioAtQuarterWorkingSet",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -3932,7 +3975,7 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2],
-        "span": [52, 0, 71, 1],
+        "span": [52, 0, 79, 1],
         "leadingComments": " SoloProfile is a workload's behaviour when it runs alone on a quiet node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -3975,142 +4018,149 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 2, 2, 12],
+        "span": [78, 2, 51],
+        "leadingComments":
+          " LLC hit ratio (0..1) measured in a second solo run with the workload's LLC capacity restricted\n to a quarter of its working set: the workload runs alone on a quiet node, its cores in an Intel\n CAT class of service (resctrl group) whose L3 way mask holds ceil(llc_working_set_bytes / 4 /\n bytes per way) ways, and hit ratio = 1 - LLC misses / L2 misses (the same events as\n llc_misses_per_kilo_instr and l2_misses_per_kilo_instr) over that run. With the solo hit ratio\n (1 - llc_misses_per_kilo_instr / l2_misses_per_kilo_instr) it gives how fast the hit ratio falls\n when the workload gets less LLC (its hit curve). 0 = not measured (models then assume a typical curve).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 3],
-        "span": [74, 0, 84, 1],
+        "span": [82, 0, 92, 1],
         "leadingComments": " WorkloadSpec is the pod being placed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 3],
-        "span": [79, 2, 28],
+        "span": [87, 2, 28],
         "leadingComments": " Catalog class (annotation overseer.io/workload-class); empty means unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 4],
-        "span": [81, 2, 31],
+        "span": [89, 2, 31],
         "leadingComments": " A profile carried by the pod itself overrides the bundle's.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3, 2, 5],
-        "span": [83, 2, 26],
+        "span": [91, 2, 26],
         "leadingComments": " Largest acceptable slowdown factor (e.g. 1.2); 0 means no limit.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0],
-        "span": [87, 0, 99, 1],
+        "span": [95, 0, 107, 1],
         "leadingComments": " ScoreBasis says what a score rests on.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 1],
-        "span": [90, 2, 24],
+        "span": [98, 2, 24],
         "leadingComments": " The interference model's conservative bound on fresh state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 2],
-        "span": [92, 2, 35],
+        "span": [100, 2, 35],
         "leadingComments": " The node's state is older than the freshness bound: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 3],
-        "span": [94, 2, 42],
+        "span": [102, 2, 42],
         "leadingComments": " No state was ever received for the node: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 4],
-        "span": [96, 2, 45],
+        "span": [104, 2, 45],
         "leadingComments": " Features the model needs are absent: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [5, 0, 2, 5],
-        "span": [98, 2, 41],
+        "span": [106, 2, 41],
         "leadingComments": " The model failed or returned a non-finite value: worst case.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [104, 2, 18],
+        "span": [112, 2, 18],
         "leadingComments": " 0..10, 10 best (kube-scheduler's MaxExtenderPriority).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 2],
-        "span": [106, 2, 32],
+        "span": [114, 2, 32],
         "leadingComments": " Predicted slowdown factor (solo throughput / throughput here, >= 1).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 3],
-        "span": [108, 2, 34],
+        "span": [116, 2, 34],
         "leadingComments": " Conservative upper bound of the slowdown factor.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5, 2, 2],
-        "span": [119, 2, 23],
+        "span": [127, 2, 23],
         "leadingComments":
           " When true, the answer carries only `packed_scores` (and `model_version`), not `scores`: for\n callers that need nothing but the 0..10 score of each node (the extender). At thousands of\n candidates the per-node NodeScore messages cost more CPU to build and parse than the scoring.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6, 2, 0],
-        "span": [124, 2, 32],
+        "span": [132, 2, 32],
         "leadingComments":
           " One score per requested node, in request order (empty when the request set scores_only).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6, 2, 2],
-        "span": [127, 2, 26],
+        "span": [135, 2, 26],
         "leadingComments": " Only when the request set scores_only: byte i is the score (0..10) of node_names[i].\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 1],
-        "span": [153, 2, 29],
+        "span": [161, 2, 29],
         "leadingComments": " Node features used (empty for an unknown node).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 2],
-        "span": [155, 2, 41],
+        "span": [163, 2, 41],
         "leadingComments": " Age of the node's state at scoring time.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 4],
-        "span": [158, 2, 26],
+        "span": [166, 2, 26],
         "leadingComments": " The profile the prediction used.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 5],
-        "span": [160, 2, 28],
+        "span": [168, 2, 28],
         "leadingComments": ' Where the profile came from: "pod", "bundle" or "default".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 6],
-        "span": [162, 2, 31],
+        "span": [170, 2, 31],
         "leadingComments": " Recent placements charged on top of the measured state.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 11, 2, 7],
-        "span": [164, 2, 21],
+        "span": [172, 2, 21],
         "leadingComments": " Human-readable summary.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 0],
-        "span": [182, 2, 22],
+        "span": [190, 2, 22],
         "leadingComments": " Only nodes whose state is fresh.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],

@@ -29,7 +29,7 @@ export interface TestBundleOptions {
 export const TEST_PROFILES: Record<string, { isCnf: boolean; profile: Record<string, number> }> = {
   upf: {
     isCnf: true,
-    profile: { cores: 4, instructions_per_sec: 8e9, llc_working_set_bytes: 24e6, mem_read_bytes_per_sec: 6e9, mem_write_bytes_per_sec: 3e9, llc_misses_per_kilo_instr: 4, tma_retiring_fraction: 0.45, tma_backend_bound_fraction: 0.35, tma_memory_bound_fraction: 0.25, l2_misses_per_kilo_instr: 9, l3_bound_stall_fraction: 0.12, dram_bound_stall_fraction: 0.1 },
+    profile: { cores: 4, instructions_per_sec: 8e9, llc_working_set_bytes: 24e6, mem_read_bytes_per_sec: 6e9, mem_write_bytes_per_sec: 3e9, llc_misses_per_kilo_instr: 4, tma_retiring_fraction: 0.45, tma_backend_bound_fraction: 0.35, tma_memory_bound_fraction: 0.25, l2_misses_per_kilo_instr: 9, l3_bound_stall_fraction: 0.12, dram_bound_stall_fraction: 0.1, llc_hit_ratio_at_quarter_working_set: 0.4 },
   },
   firewall: {
     isCnf: true,
