@@ -5,12 +5,16 @@
 //    worst of those pods' demands (placement-charge.ts);
 //  - its cached regime probabilities, or, when it was never classified, one row per regime
 //    (a one-hot regime each) so the unknown regime costs the worst case.
+// A node in the plain case (one row: measured state, known probabilities) is served from the
+// prediction cache when its slot has not changed since the cached output (prediction-cache.ts);
+// the misses of a call still go to the model in one run.
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import { ScoreBasis, type SoloProfile, type WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
 import type { InterferenceOutput, ModelBundle } from "../bundle/load-bundle.js";
 import { profileRow } from "../bundle/model-input.js";
 import { chargeRow, worstDemand } from "./placement-charge.js";
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
+import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import type { RowSlab } from "./row-slab.js";
@@ -41,12 +45,18 @@ export interface ScoreRun {
   modelVersion: string;
   /** Rows sent to the interference model. */
   modelRows: number;
+  /** Nodes whose model output came from the prediction cache. */
+  cacheHits: number;
+  /** Cacheable nodes (plain single row) that went to the model. */
+  cacheMisses: number;
 }
 
 export interface ScoringContext {
   store: NodeStateStore;
   recent: RecentPlacements;
   params: ScoringParams;
+  /** Absent or disabled: every node goes to the model. */
+  predictionCache?: PredictionCache;
 }
 
 /** Which nodes need the model and where their rows go (pass 1 of a scoring run). */
@@ -67,14 +77,25 @@ interface RowPlan {
   regime: Int32Array;
   /** FLAG_* bits. */
   flags: Uint8Array;
+  /** The slot version a cacheable node's row was read at (FLAG_CACHEABLE). */
+  version: Float64Array;
+  /** Outputs of the nodes served from the cache (FLAG_CACHED). */
+  cachedPredicted: Float32Array;
+  cachedUpper: Float32Array;
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 const FLAG_REGIME_STALE = 1;
 const FLAG_HYPOTHESES = 2;
+/** Plain single row, sent to the model: its output may be cached. */
+const FLAG_CACHEABLE = 4;
+/** Output taken from the cache: no model row. */
+const FLAG_CACHED = 8;
 
 // The three passes are separate synchronous functions: in one big async function V8 kept
 // deoptimizing the loops (a deopt loop on call sites after the await), which cost ~1 µs per node.
-function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: number, R: number): RowPlan {
+function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: number, R: number, table: PredictionTable | undefined): RowPlan {
   const { store, recent, params } = ctx;
   const n = nodeNames.length;
   const recs: (NodeRecord | undefined)[] = new Array(n);
@@ -86,6 +107,12 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const preBasis = new Uint8Array(n);
   const regime = new Int32Array(n);
   const flags = new Uint8Array(n);
+  const version = new Float64Array(table ? n : 0);
+  const cachedPredicted = new Float32Array(table ? n : 0);
+  const cachedUpper = new Float32Array(table ? n : 0);
+  const slotVersions = store.slab.versions;
+  let cacheHits = 0;
+  let cacheMisses = 0;
   const anyRecent = !recent.isEmpty();
   let rows = 0;
   for (let i = 0; i < n; i++) {
@@ -118,12 +145,25 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
         charged = true;
       }
     }
+    if (table && !charged && rec.regimeProbs) {
+      const v = slotVersions[rec.slot]!;
+      if (table.version[rec.slot] === v) {
+        cachedPredicted[i] = table.predicted[rec.slot]!;
+        cachedUpper[i] = table.upper[rec.slot]!;
+        flags[i]! |= FLAG_CACHED;
+        cacheHits++;
+        continue;
+      }
+      version[i] = v;
+      flags[i]! |= FLAG_CACHEABLE;
+      cacheMisses++;
+    }
     const variants = (charged ? 2 : 1) * (rec.regimeProbs ? 1 : R);
     rowStart[i] = rows;
     rowCount[i] = variants;
     rows += variants;
   }
-  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags };
+  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, cachedPredicted, cachedUpper, cacheHits, cacheMisses };
 }
 
 function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab): Float32Array {
@@ -167,15 +207,16 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   return input;
 }
 
-function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: readonly string[], params: ScoringParams): NodeResult[] {
-  const { recs, rowStart, rowCount, recentLists, ageMs, preBasis, regime, flags } = plan;
+function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: readonly string[], params: ScoringParams, table: PredictionTable | undefined): NodeResult[] {
+  const { recs, rowStart, rowCount, recentLists, ageMs, preBasis, regime, flags, slot } = plan;
   const n = nodeNames.length;
   const results: NodeResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const rec = recs[i];
     const known = rec !== undefined;
     let decision: NodeScoreDecision;
-    if (rowStart[i]! >= 0) {
+    if ((flags[i]! & FLAG_CACHED) !== 0) decision = modelDecision(plan.cachedPredicted[i]!, plan.cachedUpper[i]!, params.worstSlowdown);
+    else if (rowStart[i]! >= 0) {
       let predicted = -Infinity;
       let upper = -Infinity;
       for (let r = rowStart[i]!, end = r + rowCount[i]!; r < end; r++) {
@@ -183,6 +224,7 @@ function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: reado
         predicted = Math.max(predicted, out.slowdown[r]!);
         upper = Math.max(upper, out.upper[r]!);
       }
+      if (table && (flags[i]! & FLAG_CACHEABLE) !== 0) table.store(slot[i]!, plan.version[i]!, predicted, upper);
       decision = modelDecision(predicted, upper, params.worstSlowdown);
     } else decision = worstCaseDecision(preBasis[i]!);
     results[i] = {
@@ -206,9 +248,13 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   const m = bundle.manifest;
   const profile = resolveProfile(workload, m);
   const prof = profileRow(profile.profile, m.profileFeatureNames);
-  const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount);
+  const table = ctx.predictionCache?.table(bundle, prof, ctx.store.slab.slotCount);
+  const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount, table);
   const input = fillInput(plan, bundle, prof, ctx.store.slab);
   // The input is built per call and not read again: donated (no copy to the inference worker).
   const out = plan.rows > 0 ? await bundle.predict(input, plan.rows, true) : NO_OUTPUT;
-  return { results: collectResults(plan, out, nodeNames, ctx.params), profile, modelVersion: m.version, modelRows: plan.rows };
+  // Outputs are stored with the slot versions read in planRows: a state written during the await
+  // has moved the version on, so its slot's entry is never served for the new state.
+  const results = collectResults(plan, out, nodeNames, ctx.params, table);
+  return { results, profile, modelVersion: m.version, modelRows: plan.rows, cacheHits: plan.cacheHits, cacheMisses: plan.cacheMisses };
 }

@@ -26,6 +26,7 @@ export function annotateScoringSpan(run: ScoreRun, workload: WorkloadSpec): void
     "overseer.candidate_count": run.results.length,
     "overseer.model_version": run.modelVersion,
     "overseer.model_rows": run.modelRows,
+    "overseer.prediction_cache_hits": run.cacheHits,
     "overseer.worst_case_count": worstCase,
     "overseer.degraded": worstCase > 0,
     "overseer.scores": top.join(","),
