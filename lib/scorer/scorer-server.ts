@@ -23,6 +23,8 @@ export interface RunningScorerService {
   holder: BundleHolder;
   store: NodeStateStore;
   batcher: RegimeBatcher;
+  /** Model outputs per (profile, node); benches clear it to measure the cold path. */
+  predictionCache: PredictionCache;
   registry: Registry;
   stop(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     holder,
     store,
     batcher,
+    predictionCache,
     registry,
     async stop() {
       await grpcServer.shutdown(cfg.shutdownGrace);
