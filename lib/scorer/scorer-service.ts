@@ -64,7 +64,7 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     if (result.modelRows > 0) metrics.modelRows.observe(result.modelRows);
     metrics.countPredictionCache(result.cacheHits, result.cacheMisses);
     if (result.profile.source === "default") metrics.unknownWorkloads.inc();
-    for (const r of result.results) metrics.countWorstCase(r.decision.basis);
+    for (let i = 0; i < result.basis.length; i++) metrics.countWorstCase(result.basis[i]!);
     annotateScoringSpan(result, workload);
     return result;
   }

@@ -18,7 +18,7 @@ import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import type { RowSlab } from "./row-slab.js";
-import { modelDecision, worstCaseDecision, type NodeScoreDecision } from "./score-math.js";
+import { modelDecision, scoreFromUpperBound, worstCaseDecision, type NodeScoreDecision } from "./score-math.js";
 
 export interface ScoringParams {
   freshnessMs: number;
@@ -40,7 +40,12 @@ export interface NodeResult {
 }
 
 export interface ScoreRun {
-  results: NodeResult[];
+  /** Per node, in request order (built on first read: a scores-only answer never needs them). */
+  readonly results: NodeResult[];
+  /** Score 0..10 per node, in request order (the same as results[i].decision.score). */
+  scores: Uint8Array;
+  /** ScoreBasis per node (the same as results[i].decision.basis). */
+  basis: Uint8Array;
   profile: ResolvedProfile;
   modelVersion: string;
   /** Rows sent to the interference model. */
@@ -79,9 +84,9 @@ interface RowPlan {
   flags: Uint8Array;
   /** The slot version a cacheable node's row was read at (FLAG_CACHEABLE). */
   version: Float64Array;
-  /** Outputs of the nodes served from the cache (FLAG_CACHED). */
-  cachedPredicted: Float32Array;
-  cachedUpper: Float32Array;
+  /** Raw model outputs per node (max over its rows, or the cached pair); unused for pre-model worst cases. */
+  predicted: Float64Array;
+  upper: Float64Array;
   cacheHits: number;
   cacheMisses: number;
 }
@@ -108,8 +113,8 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const regime = new Int32Array(n);
   const flags = new Uint8Array(n);
   const version = new Float64Array(table ? n : 0);
-  const cachedPredicted = new Float32Array(table ? n : 0);
-  const cachedUpper = new Float32Array(table ? n : 0);
+  const predicted = new Float64Array(n);
+  const upper = new Float64Array(n);
   const slotVersions = store.slab.versions;
   let cacheHits = 0;
   let cacheMisses = 0;
@@ -148,8 +153,8 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
     if (table && !charged && rec.regimeProbs) {
       const v = slotVersions[rec.slot]!;
       if (table.version[rec.slot] === v) {
-        cachedPredicted[i] = table.predicted[rec.slot]!;
-        cachedUpper[i] = table.upper[rec.slot]!;
+        predicted[i] = table.predicted[rec.slot]!;
+        upper[i] = table.upper[rec.slot]!;
         flags[i]! |= FLAG_CACHED;
         cacheHits++;
         continue;
@@ -163,7 +168,7 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
     rowCount[i] = variants;
     rows += variants;
   }
-  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, cachedPredicted, cachedUpper, cacheHits, cacheMisses };
+  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, cacheHits, cacheMisses };
 }
 
 function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab): Float32Array {
@@ -207,29 +212,55 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   return input;
 }
 
-function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: readonly string[], params: ScoringParams, table: PredictionTable | undefined): NodeResult[] {
-  const { recs, rowStart, rowCount, recentLists, ageMs, preBasis, regime, flags, slot } = plan;
+/** Takes each model node's outputs (max over its rows), caches the plain ones, and decides every node's score and basis. */
+function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, table: PredictionTable | undefined): { scores: Uint8Array; basis: Uint8Array } {
+  const { rowStart, rowCount, preBasis, flags, slot, predicted, upper } = plan;
+  const n = rowStart.length;
+  const scores = new Uint8Array(n);
+  const basis = new Uint8Array(n);
+  const W = params.worstSlowdown;
+  for (let i = 0; i < n; i++) {
+    const cached = (flags[i]! & FLAG_CACHED) !== 0;
+    if (!cached && rowStart[i]! < 0) {
+      basis[i] = preBasis[i]!; // score 0
+      continue;
+    }
+    if (!cached) {
+      let p = -Infinity;
+      let u = -Infinity;
+      for (let r = rowStart[i]!, end = r + rowCount[i]!; r < end; r++) {
+        // NaN anywhere poisons the node (Math.max propagates NaN).
+        p = Math.max(p, out.slowdown[r]!);
+        u = Math.max(u, out.upper[r]!);
+      }
+      predicted[i] = p;
+      upper[i] = u;
+      if (table && (flags[i]! & FLAG_CACHEABLE) !== 0) table.store(slot[i]!, plan.version[i]!, p, u);
+    }
+    // modelDecision's arithmetic without its object (the lazy results call modelDecision itself).
+    const p = predicted[i]!;
+    const u = upper[i]!;
+    if (!Number.isFinite(p) || !Number.isFinite(u)) basis[i] = ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE;
+    else {
+      basis[i] = ScoreBasis.SCORE_BASIS_MODEL;
+      scores[i] = scoreFromUpperBound(Math.max(Math.max(1, p), u), W);
+    }
+  }
+  return { scores, basis };
+}
+
+/** One NodeResult per node, from the plan (for callers that need more than the scores). */
+function buildResults(plan: RowPlan, nodeNames: readonly string[], params: ScoringParams): NodeResult[] {
+  const { recs, rowStart, recentLists, ageMs, preBasis, regime, flags, predicted, upper } = plan;
   const n = nodeNames.length;
   const results: NodeResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const rec = recs[i];
     const known = rec !== undefined;
-    let decision: NodeScoreDecision;
-    if ((flags[i]! & FLAG_CACHED) !== 0) decision = modelDecision(plan.cachedPredicted[i]!, plan.cachedUpper[i]!, params.worstSlowdown);
-    else if (rowStart[i]! >= 0) {
-      let predicted = -Infinity;
-      let upper = -Infinity;
-      for (let r = rowStart[i]!, end = r + rowCount[i]!; r < end; r++) {
-        // NaN anywhere poisons the node (Math.max propagates NaN).
-        predicted = Math.max(predicted, out.slowdown[r]!);
-        upper = Math.max(upper, out.upper[r]!);
-      }
-      if (table && (flags[i]! & FLAG_CACHEABLE) !== 0) table.store(slot[i]!, plan.version[i]!, predicted, upper);
-      decision = modelDecision(predicted, upper, params.worstSlowdown);
-    } else decision = worstCaseDecision(preBasis[i]!);
+    const fromModel = (flags[i]! & FLAG_CACHED) !== 0 || rowStart[i]! >= 0;
     results[i] = {
       nodeName: nodeNames[i]!,
-      decision,
+      decision: fromModel ? modelDecision(predicted[i]!, upper[i]!, params.worstSlowdown) : worstCaseDecision(preBasis[i]!),
       rec,
       ageMs: ageMs[i]!,
       stale: known && ageMs[i]! > params.freshnessMs,
@@ -255,6 +286,19 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   const out = plan.rows > 0 ? await bundle.predict(input, plan.rows, true) : NO_OUTPUT;
   // Outputs are stored with the slot versions read in planRows: a state written during the await
   // has moved the version on, so its slot's entry is never served for the new state.
-  const results = collectResults(plan, out, nodeNames, ctx.params, table);
-  return { results, profile, modelVersion: m.version, modelRows: plan.rows, cacheHits: plan.cacheHits, cacheMisses: plan.cacheMisses };
+  const { scores, basis } = decide(plan, out, ctx.params, table);
+  const params = ctx.params;
+  let results: NodeResult[] | undefined;
+  return {
+    get results() {
+      return (results ??= buildResults(plan, nodeNames, params));
+    },
+    scores,
+    basis,
+    profile,
+    modelVersion: m.version,
+    modelRows: plan.rows,
+    cacheHits: plan.cacheHits,
+    cacheMisses: plan.cacheMisses,
+  };
 }
