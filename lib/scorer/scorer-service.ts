@@ -14,6 +14,7 @@ import { toExplanation, toNodeScore, toNodeStateEntry, toScoreNodesResponse } fr
 import { createIngestHandler } from "./ingest-stream.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
+import type { InputScratch } from "./input-scratch.js";
 import type { PredictionCache } from "./prediction-cache.js";
 import { resolveProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
@@ -35,6 +36,8 @@ export interface ScorerDeps {
   now: () => number;
   /** Model outputs per (profile, node slot); absent = every node goes to the model. */
   predictionCache?: PredictionCache;
+  /** Reused model input buffers (input-scratch.ts). */
+  inputScratch?: InputScratch;
   log?: LogFn;
 }
 

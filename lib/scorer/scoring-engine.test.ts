@@ -6,6 +6,7 @@ import { ScoreBasis, SoloProfile } from "../../gen/overseer/v1/scorer_service.js
 import { loadBundle, type ModelBundle } from "../bundle/load-bundle.js";
 import { makeBundleDir } from "../bundle/testing/fixture-dir.js";
 import { NodeStateStore } from "./node-state-store.js";
+import { InputScratch } from "./input-scratch.js";
 import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
 import { scoreCandidates } from "./scoring-engine.js";
@@ -70,4 +71,58 @@ describe("scoreCandidates: packed scores and bases", () => {
       expect(run.results).toBe(run.results); // built once
     }
   });
+
+  it("scores the same from a reused input buffer full of garbage (hypothesis, charged and plain rows all rewritten)", async () => {
+    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+    const params = { freshnessMs: 10_000, worstSlowdown: 2 };
+    const fresh = new Date(NOW - 100);
+    const names = ["a", "b", "c", "d"];
+    names.forEach((n, i) => store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } })));
+    const probabilities = [{ regime: Regime.REGIME_MIXED, probability: 0.6 }, { regime: Regime.REGIME_CORE_BOUND, probability: 0.4 }];
+    store.setRegime("a", 1, store.get("a")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
+    store.setRegime("b", 1, store.get("b")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
+    recent.add("b", { key: "ns/p", uid: "p", profile: SoloProfile.fromPartial({ cores: 4, memReadBytesPerSec: 50e9 }), placedAtMs: NOW - 10 });
+    const workload = { podNamespace: "ns", podName: "x", podUid: "x", workloadClass: "firewall", maxSlowdown: 0 };
+    const want = await scoreCandidates({ store, recent, params }, bundle, workload, names, NOW);
+    const inputScratch = new InputScratch(1);
+    const dirty = inputScratch.take(64 * bundle.interferenceWidth).fill(7.5);
+    inputScratch.give(dirty);
+    let lent: Float32Array | undefined;
+    const spy: ModelBundle = { ...bundle, predict: async (input, rows, donate) => ((lent = input), bundle.predict(input, rows, donate)) };
+    const got = await scoreCandidates({ store, recent, params, inputScratch }, spy, workload, names, NOW);
+    expect(lent!.buffer).toBe(dirty.buffer); // the dirty buffer was reused
+    expect(got.modelRows).toBe(want.modelRows);
+    expect(got.results.map((r) => r.decision)).toEqual(want.results.map((r) => r.decision));
+    expect(inputScratch.idle).toBe(1); // handed back
+  });
+});
+
+describe("InputScratch", () => {
+  it("hands out the smallest idle buffer that fits, grows in powers of two, keeps the largest when full", () => {
+    const s = new InputScratch(2);
+    const a = s.take(1000);
+    expect([a.length, a.buffer.byteLength]).toEqual([1000, 1024 * 4]);
+    const b = s.take(5000);
+    expect(b.buffer.byteLength).toBe(8192 * 4);
+    s.give(a);
+    s.give(b);
+    s.give(b); // twice: kept once
+    expect(s.idle).toBe(2);
+    expect(s.take(900).buffer).toBe(a.buffer);
+    s.give(s.take(20_000)); // b is too small: a new, larger buffer, kept beside b
+    expect(s.idle).toBe(2);
+    expect(s.take(8000).buffer).toBe(b.buffer);
+  });
+
+  it("ignores a detached (transferred, never handed back) buffer and undefined", () => {
+    const s = new InputScratch();
+    const a = s.take(10);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    s.give(a);
+    s.give(undefined);
+    expect(s.idle).toBe(0);
+  });
+
+  it.each([[0], [1.5]])("refuses maxKept %s", (n) => expect(() => new InputScratch(n)).toThrow(/maxKept must be an integer >= 1/));
 });

@@ -14,6 +14,7 @@ import type { InterferenceOutput, ModelBundle } from "../bundle/load-bundle.js";
 import { profileRow } from "../bundle/model-input.js";
 import { chargeRow, worstDemand } from "./placement-charge.js";
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
+import type { InputScratch } from "./input-scratch.js";
 import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
@@ -62,6 +63,8 @@ export interface ScoringContext {
   params: ScoringParams;
   /** Absent or disabled: every node goes to the model. */
   predictionCache?: PredictionCache;
+  /** Reused model input buffers; absent: a new input per call. */
+  inputScratch?: InputScratch;
 }
 
 /** Which nodes need the model and where their rows go (pass 1 of a scoring run). */
@@ -171,7 +174,8 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, cacheHits, cacheMisses };
 }
 
-function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab): Float32Array {
+/** Writes every float of the plan's rows into `input` (a reused buffer: nothing may be left unwritten). */
+function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab, input: Float32Array): Float32Array {
   const F2 = 2 * bundle.featureCount;
   const P = bundle.profileCount;
   const R = bundle.regimeCount;
@@ -179,7 +183,6 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   const regimes = bundle.manifest.regimes;
   const { recs, rowStart, recentLists, slot, flags } = plan;
   const n = recs.length;
-  const input = new Float32Array(plan.rows * D);
   for (let i = 0; i < n; i++) {
     if (rowStart[i]! < 0) continue;
     // The node's row and probabilities, read from the slab (dense) rather than through the record.
@@ -204,7 +207,10 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
         input.set(prof, off + F2);
         const ro = off + F2 + P;
         if (hasProbs) for (let k = 0; k < R; k++) input[ro + k] = chunk[base + F2 + regimes[k]!]!;
-        else input[ro + r] = 1;
+        else {
+          input.fill(0, ro, ro + R);
+          input[ro + r] = 1;
+        }
         off += D;
       }
     }
@@ -281,9 +287,14 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   const prof = profileRow(profile.profile, m.profileFeatureNames);
   const table = ctx.predictionCache?.table(bundle, prof, ctx.store.slab.slotCount);
   const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount, table);
-  const input = fillInput(plan, bundle, prof, ctx.store.slab);
-  // The input is built per call and not read again: donated (no copy to the inference worker).
-  const out = plan.rows > 0 ? await bundle.predict(input, plan.rows, true) : NO_OUTPUT;
+  let out = NO_OUTPUT;
+  if (plan.rows > 0) {
+    const scratch = ctx.inputScratch;
+    const input = fillInput(plan, bundle, prof, ctx.store.slab, scratch ? scratch.take(plan.rows * bundle.interferenceWidth) : new Float32Array(plan.rows * bundle.interferenceWidth));
+    // Lent to the model (no copy to the inference worker), handed back with the answer for the next call.
+    out = await bundle.predict(input, plan.rows, true);
+    scratch?.give(out.input);
+  }
   // Outputs are stored with the slot versions read in planRows: a state written during the await
   // has moved the version on, so its slot's entry is never served for the new state.
   const { scores, basis } = decide(plan, out, ctx.params, table);
