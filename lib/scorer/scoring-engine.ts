@@ -90,9 +90,15 @@ interface RowPlan {
   /** Raw model outputs per node (max over its rows, or the cached pair); unused for pre-model worst cases. */
   predicted: Float64Array;
   upper: Float64Array;
+  /** Filled by decide. */
+  scores: Uint8Array;
+  basis: Uint8Array;
   cacheHits: number;
   cacheMisses: number;
 }
+
+/** 4 float64 + 4 int32 + 4 uint8 per node (float64s first: aligned). */
+const BLOCK_BYTES_PER_NODE = 4 * 8 + 4 * 4 + 4;
 
 const FLAG_REGIME_STALE = 1;
 const FLAG_HYPOTHESES = 2;
@@ -107,17 +113,28 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const { store, recent, params } = ctx;
   const n = nodeNames.length;
   const recs: (NodeRecord | undefined)[] = new Array(n);
-  const rowStart = new Int32Array(n).fill(-1);
-  const rowCount = new Int32Array(n);
   const recentLists: (SoloProfile[] | undefined)[] = new Array(n);
-  const slot = new Int32Array(n);
-  const ageMs = new Float64Array(n);
-  const preBasis = new Uint8Array(n);
-  const regime = new Int32Array(n);
-  const flags = new Uint8Array(n);
-  const version = new Float64Array(table ? n : 0);
-  const predicted = new Float64Array(n);
-  const upper = new Float64Array(n);
+  // Every per-node array of the call carved out of one buffer: one backing store (each typed array
+  // of its own was an off-heap allocation that the garbage collector tracks, ~12 per call).
+  const block = new ArrayBuffer(n * BLOCK_BYTES_PER_NODE);
+  let at = 0;
+  const carve = <T>(C: new (b: ArrayBuffer, o: number, l: number) => T, bytes: number): T => {
+    const a = new C(block, at, n);
+    at += n * bytes;
+    return a;
+  };
+  const ageMs = carve(Float64Array, 8);
+  const version = carve(Float64Array, 8);
+  const predicted = carve(Float64Array, 8);
+  const upper = carve(Float64Array, 8);
+  const rowStart = carve(Int32Array, 4).fill(-1);
+  const rowCount = carve(Int32Array, 4);
+  const slot = carve(Int32Array, 4);
+  const regime = carve(Int32Array, 4);
+  const preBasis = carve(Uint8Array, 1);
+  const flags = carve(Uint8Array, 1);
+  const scores = carve(Uint8Array, 1);
+  const basis = carve(Uint8Array, 1);
   const slotVersions = store.slab.versions;
   let cacheHits = 0;
   let cacheMisses = 0;
@@ -171,7 +188,7 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
     rowCount[i] = variants;
     rows += variants;
   }
-  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, cacheHits, cacheMisses };
+  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
 }
 
 /** Writes every float of the plan's rows into `input` (a reused buffer: nothing may be left unwritten). */
@@ -219,11 +236,9 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
 }
 
 /** Takes each model node's outputs (max over its rows), caches the plain ones, and decides every node's score and basis. */
-function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, table: PredictionTable | undefined): { scores: Uint8Array; basis: Uint8Array } {
-  const { rowStart, rowCount, preBasis, flags, slot, predicted, upper } = plan;
+function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, table: PredictionTable | undefined): void {
+  const { rowStart, rowCount, preBasis, flags, slot, predicted, upper, scores, basis } = plan;
   const n = rowStart.length;
-  const scores = new Uint8Array(n);
-  const basis = new Uint8Array(n);
   const W = params.worstSlowdown;
   for (let i = 0; i < n; i++) {
     const cached = (flags[i]! & FLAG_CACHED) !== 0;
@@ -252,7 +267,6 @@ function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, t
       scores[i] = scoreFromUpperBound(Math.max(Math.max(1, p), u), W);
     }
   }
-  return { scores, basis };
 }
 
 /** One NodeResult per node, from the plan (for callers that need more than the scores). */
@@ -279,6 +293,34 @@ function buildResults(plan: RowPlan, nodeNames: readonly string[], params: Scori
   return results;
 }
 
+/** A ScoreRun whose per-node results are built on first read (a class: an object literal with a getter is slow to create). */
+class EngineRun implements ScoreRun {
+  private built: NodeResult[] | undefined;
+  readonly scores: Uint8Array;
+  readonly basis: Uint8Array;
+  readonly modelRows: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+
+  constructor(
+    private readonly plan: RowPlan,
+    private readonly nodeNames: readonly string[],
+    private readonly params: ScoringParams,
+    readonly profile: ResolvedProfile,
+    readonly modelVersion: string,
+  ) {
+    this.scores = plan.scores;
+    this.basis = plan.basis;
+    this.modelRows = plan.rows;
+    this.cacheHits = plan.cacheHits;
+    this.cacheMisses = plan.cacheMisses;
+  }
+
+  get results(): NodeResult[] {
+    return (this.built ??= buildResults(this.plan, this.nodeNames, this.params));
+  }
+}
+
 const NO_OUTPUT: InterferenceOutput = { slowdown: new Float32Array(0), upper: new Float32Array(0) };
 
 export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, workload: WorkloadSpec, nodeNames: readonly string[], nowMs: number): Promise<ScoreRun> {
@@ -297,19 +339,6 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   }
   // Outputs are stored with the slot versions read in planRows: a state written during the await
   // has moved the version on, so its slot's entry is never served for the new state.
-  const { scores, basis } = decide(plan, out, ctx.params, table);
-  const params = ctx.params;
-  let results: NodeResult[] | undefined;
-  return {
-    get results() {
-      return (results ??= buildResults(plan, nodeNames, params));
-    },
-    scores,
-    basis,
-    profile,
-    modelVersion: m.version,
-    modelRows: plan.rows,
-    cacheHits: plan.cacheHits,
-    cacheMisses: plan.cacheMisses,
-  };
+  decide(plan, out, ctx.params, table);
+  return new EngineRun(plan, nodeNames, ctx.params, profile, m.version);
 }
