@@ -29,6 +29,7 @@ const arg = (name: string, def: string) => {
 };
 const ITERATIONS: Record<number, number> = { 100: 300, 1000: 150, 5000: 60 };
 const quiet = () => {};
+const CHURN_FIRST_SEQUENCE = 1_000_000_000;
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -166,7 +167,7 @@ async function main() {
   }
   let churnReport = "";
   if (churnHz > 0) {
-    const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: 1_000_000_000 });
+    const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: CHURN_FIRST_SEQUENCE });
     await new Promise((r) => setTimeout(r, 2000)); // every node has had a new state (and its regime) since the cold run
     console.log(`\nSTEADY STATE: the same calls while a background ingest gives each of the ${names.length} nodes ${churnHz} new state(s) per second (${Math.round(churnHz * names.length)} states/s over gRPC, regimes classified as they arrive);`);
     console.log("the prediction cache serves the candidates whose state and regime did not change since an earlier call. The floor still runs ALL n rows:");
@@ -227,7 +228,8 @@ async function main() {
     const thread0 = mainThreadCpuMs();
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
-    const firstSequence = 2 + 10_000_000 * run++;
+    // Above the steady-state churn's sequences (CHURN_FIRST_SEQUENCE and a few thousand per node).
+    const firstSequence = 2 * CHURN_FIRST_SEQUENCE + 10_000_000 * run++;
     const worker = new Worker(new URL(import.meta.url), { workerData: { role: "ingest", address: `127.0.0.1:${scorer.grpcPort}`, nodes: maxN, seconds: ingestSeconds, firstSequence, streams, statesPerMessage } });
     const result = await new Promise<IngestResult>((resolve, reject) => {
       worker.once("message", resolve);
