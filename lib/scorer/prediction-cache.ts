@@ -58,6 +58,8 @@ export const BYTES_PER_SLOT_PER_PROFILE = 16;
 export class PredictionCache {
   private readonly tables = new Map<string, PredictionTable>();
   private bundle: object | undefined;
+  /** Keys of profile rows seen (the engine reuses one row object per bundle profile; rows must not be mutated). */
+  private readonly keys = new WeakMap<Float32Array, string>();
 
   constructor(readonly maxProfiles: number) {
     if (!Number.isInteger(maxProfiles) || maxProfiles < 0) throw new RangeError(`maxProfiles must be an integer >= 0, got ${maxProfiles}`);
@@ -90,7 +92,8 @@ export class PredictionCache {
       this.tables.clear();
       this.bundle = bundle;
     }
-    const key = profileKey(profileRow);
+    let key = this.keys.get(profileRow);
+    if (key === undefined) this.keys.set(profileRow, (key = profileKey(profileRow)));
     let t = this.tables.get(key);
     if (t) this.tables.delete(key);
     else {

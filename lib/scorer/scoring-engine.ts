@@ -321,12 +321,21 @@ class EngineRun implements ScoreRun {
   }
 }
 
+/** A bundle profile's row, built once per profile object (the manifest's objects; a pod's own profile is new per request). */
+const bundleProfileRows = new WeakMap<SoloProfile, Float32Array>();
+function profileRowOf(p: ResolvedProfile, m: ModelBundle["manifest"]): Float32Array {
+  if (p.source === "pod") return profileRow(p.profile, m.profileFeatureNames);
+  let row = bundleProfileRows.get(p.profile);
+  if (!row) bundleProfileRows.set(p.profile, (row = profileRow(p.profile, m.profileFeatureNames)));
+  return row;
+}
+
 const NO_OUTPUT: InterferenceOutput = { slowdown: new Float32Array(0), upper: new Float32Array(0) };
 
 export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, workload: WorkloadSpec, nodeNames: readonly string[], nowMs: number): Promise<ScoreRun> {
   const m = bundle.manifest;
   const profile = resolveProfile(workload, m);
-  const prof = profileRow(profile.profile, m.profileFeatureNames);
+  const prof = profileRowOf(profile, m);
   const table = ctx.predictionCache?.table(bundle, prof, ctx.store.slab.slotCount);
   const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount, table);
   let out = NO_OUTPUT;
