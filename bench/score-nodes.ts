@@ -7,7 +7,7 @@
 // Then NodeState ingest throughput while scoring continues and alone, with one state per stream message and with
 // many (IngestNodeStatesRequest.states). Prints ratios measured in this run.
 //   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000] [--scores-only]
-//     [--churn-per-node-hz 1 (0 skips the steady-state run)] [--prediction-cache-profiles 32 (0: cache off)] [--skip-ingest]
+//     [--churn-per-node-hz 1 (0 skips the steady-state run)] [--regime-flush-ms 1000] [--prediction-cache-profiles 32 (0: cache off)] [--skip-ingest]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -19,6 +19,7 @@ import { loadBundle } from "../lib/bundle/load-bundle.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { createScorerClient } from "../lib/scorer/client.js";
+import { SCORER_FLAGS } from "../lib/scorer/config.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 import { startChurn } from "./churn-ingest.js";
@@ -66,6 +67,9 @@ async function main() {
   // --scores-only: ask for packed scores only, as the extender does (no per-node NodeScore messages).
   const scoresOnly = process.argv.includes("--scores-only");
   const churnHz = Number(arg("churn-per-node-hz", "1"));
+  // The background catch-up of the service (default 1 s: decisions classify fresh states of their candidates themselves).
+  const regimeFlush = Number(arg("regime-flush-ms", String(SCORER_FLAGS.regimeFlush.default)));
+  if (!(regimeFlush > 0)) throw new Error("--regime-flush-ms must be > 0");
   const cacheProfiles = Number(arg("prediction-cache-profiles", "32"));
   if (!(churnHz >= 0) || !Number.isInteger(cacheProfiles) || cacheProfiles < 0) throw new Error("--churn-per-node-hz must be >= 0 and --prediction-cache-profiles an integer >= 0");
   let synthetic = false;
@@ -80,7 +84,7 @@ async function main() {
     regimeWorker.once("error", reject);
   });
   const scorer = await startScorerService({
-    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 5000, regimeFlush: 50, regimeBatch: 256,
+    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 5000, regimeFlush, regimeBatch: 256,
     freshness: 600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000, maxMessageBytes: 64 << 20, onnxThreads: 0, shutdownGrace: 500, log: quiet,
     predictionCacheProfiles: cacheProfiles,
   });
@@ -169,7 +173,7 @@ async function main() {
   if (churnHz > 0) {
     const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: CHURN_FIRST_SEQUENCE });
     await new Promise((r) => setTimeout(r, 2000)); // every node has had a new state (and its regime) since the cold run
-    console.log(`\nSTEADY STATE: the same calls while a background ingest gives each of the ${names.length} nodes ${churnHz} new state(s) per second (${Math.round(churnHz * names.length)} states/s over gRPC, regimes classified as they arrive);`);
+    console.log(`\nSTEADY STATE: the same calls while a background ingest gives each of the ${names.length} nodes ${churnHz} new state(s) per second (${Math.round(churnHz * names.length)} states/s over gRPC; regimes classified by the decisions and the background flush every ${regimeFlush} ms);`);
     console.log("the prediction cache serves the candidates whose state and regime did not change since an earlier call. The floor still runs ALL n rows:");
     console.log("the ratio to it is the gain of not re-running the model, not the scorer's overhead over inference (that is the cold table).");
     console.log(header);

@@ -5,7 +5,7 @@
 // a closed loop), the COLD path (every candidate's slot version bumped before each call, as if each
 // node had a new state: the prediction cache misses for all), and the STEADY state (a background
 // ingest gives every node --churn-per-node-hz new states per second; the cache serves the rest).
-//   node dist/bench/scorer-closed-loop.js [--bundle-dir models/default] [--nodes 1000] [--seconds 2] [--inline-inference-ms 2] [--churn-per-node-hz 1]
+//   node dist/bench/scorer-closed-loop.js [--bundle-dir models/default] [--nodes 1000] [--seconds 2] [--inline-inference-ms 2] [--churn-per-node-hz 1] [--regime-flush-ms 1000]
 import * as grpc from "@grpc/grpc-js";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -13,6 +13,7 @@ import { ScorerServiceClient, type WorkloadSpec } from "../gen/overseer/v1/score
 import { loadBundle } from "../lib/bundle/load-bundle.js";
 import { profileRow } from "../lib/bundle/model-input.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
+import { SCORER_FLAGS } from "../lib/scorer/config.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 import { startChurn } from "./churn-ingest.js";
@@ -29,6 +30,9 @@ async function main() {
   const seconds = Number(arg("seconds", "2"));
   const inlineInferenceMs = Number(arg("inline-inference-ms", "2"));
   const churnHz = Number(arg("churn-per-node-hz", "1"));
+  // The background catch-up of the service (default 1 s: decisions classify fresh states of their candidates themselves).
+  const regimeFlush = Number(arg("regime-flush-ms", String(SCORER_FLAGS.regimeFlush.default)));
+  if (!(regimeFlush > 0)) throw new Error("--regime-flush-ms must be > 0");
   if (!(nodes >= 1 && seconds > 0 && inlineInferenceMs >= 0 && churnHz >= 0)) throw new Error("bad --nodes/--seconds/--inline-inference-ms/--churn-per-node-hz");
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0,
@@ -36,7 +40,7 @@ async function main() {
   });
   const scorer = await startScorerService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0,
-    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000, regimeFlush: 10, regimeBatch: 1024,
+    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000, regimeFlush, regimeBatch: 1024,
     freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
     maxMessageBytes: 64 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet, inlineInferenceMs,
   });
@@ -108,7 +112,7 @@ async function main() {
   if (churnHz > 0) {
     const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: 1_000_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    await report(`STEADY (churn ${churnHz} state/node/s = ${Math.round(churnHz * nodes)} states/s ingested meanwhile)`);
+    await report(`STEADY (churn ${churnHz} state/node/s = ${Math.round(churnHz * nodes)} states/s ingested meanwhile, --regime-flush ${regimeFlush} ms)`);
     const c = await churn.stop();
     console.log(`  churn: ${c.accepted} of ${c.sent} states accepted in ${c.seconds.toFixed(1)} s; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   }
