@@ -162,7 +162,7 @@ async function main() {
   console.log(`\nCOLD PATH: ScoreNodes over gRPC vs raw interference.onnx batch (same rows), ${answer};`);
   console.log(`every candidate's slot version bumped before each call (as if each had a new state): no cache hit, all rows run the model (--prediction-cache-profiles ${cacheProfiles})`);
   console.log(header);
-  const summary: Record<number, { cold: Row; steady?: Row }> = {};
+  const summary: Record<number, { cold: Row; steady?: Row; churnCold?: Row }> = {};
   for (const n of SIZES) {
     const iters = ITERATIONS[n] ?? 60;
     const r = await measure(n, true, iters);
@@ -183,15 +183,25 @@ async function main() {
       summary[n]!.steady = r;
       console.log(line(n, iters, r));
     }
+    // The cache's own effect: the same churn (ingest, decision-time classification), every candidate bumped.
+    console.log("\nCOLD UNDER THE SAME CHURN: every candidate's slot version bumped before each call, as in the cold table, while the churn goes on");
+    console.log(header);
+    for (const n of SIZES) {
+      const iters = ITERATIONS[n] ?? 60;
+      const r = await measure(n, true, iters);
+      summary[n]!.churnCold = r;
+      console.log(line(n, iters, r));
+    }
     const c = await churn.stop();
     churnReport = ` (churn: ${c.accepted} of ${c.sent} states accepted in ${c.seconds.toFixed(1)} s = ${Math.round(c.accepted / c.seconds)}/s)`;
   }
-  console.log(`\nsteady state vs cold, same run${churnReport}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-  console.log("nodes   cold p50   cold p99   steady p50   steady p99   steady/cold p50   steady/cold p99   hits");
+  console.log(`\nsteady state (cache) vs cold, same run${churnReport}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  console.log("nodes   cold p50   cold p99   steady p50   steady p99   steady/cold p50 p99   cold-under-churn p50 p99   steady/cold-under-churn p50 p99   hits");
   for (const n of SIZES) {
-    const { cold, steady } = summary[n]!;
-    if (!steady) continue;
-    console.log(`${String(n).padStart(5)} ${ms(cold.s50).padStart(10)} ${ms(cold.s99).padStart(10)} ${ms(steady.s50).padStart(12)} ${ms(steady.s99).padStart(12)} ${(steady.s50 / cold.s50).toFixed(2).padStart(16)}x ${(steady.s99 / cold.s99).toFixed(2).padStart(16)}x ${steady.hitPct.toFixed(1).padStart(5)}%`);
+    const { cold, steady, churnCold } = summary[n]!;
+    if (!steady || !churnCold) continue;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    console.log(`${String(n).padStart(5)} ${ms(cold.s50).padStart(10)} ${ms(cold.s99).padStart(10)} ${ms(steady.s50).padStart(12)} ${ms(steady.s99).padStart(12)}   ${ratio(steady.s50, cold.s50).padStart(8)} ${ratio(steady.s99, cold.s99).padStart(7)}   ${ms(churnCold.s50).padStart(11)} ${ms(churnCold.s99).padStart(11)}   ${ratio(steady.s50, churnCold.s50).padStart(16)} ${ratio(steady.s99, churnCold.s99).padStart(15)}   ${steady.hitPct.toFixed(1).padStart(5)}%`);
   }
   if (process.argv.includes("--skip-ingest")) {
     client.close();
