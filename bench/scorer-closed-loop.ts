@@ -5,7 +5,7 @@
 // a closed loop), the COLD path (every candidate's slot version bumped before each call, as if each
 // node had a new state: the prediction cache misses for all), and the STEADY state (a background
 // ingest gives every node --churn-per-node-hz new states per second; the cache serves the rest).
-//   node dist/bench/scorer-closed-loop.js [--bundle-dir models/default] [--nodes 1000] [--seconds 2] [--inline-inference-ms 2] [--churn-per-node-hz 1] [--regime-flush-ms 1000]
+//   node dist/bench/scorer-closed-loop.js [--bundle-dir models/default] [--nodes 1000] [--seconds 2] [--inline-inference-ms 2] [--churn-per-node-hz 1] [--regime-flush-ms 1000] [--decision-classify-max 256]
 import * as grpc from "@grpc/grpc-js";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -33,6 +33,9 @@ async function main() {
   // The background catch-up of the service (default 1 s: decisions classify fresh states of their candidates themselves).
   const regimeFlush = Number(arg("regime-flush-ms", String(SCORER_FLAGS.regimeFlush.default)));
   if (!(regimeFlush > 0)) throw new Error("--regime-flush-ms must be > 0");
+  // How many pending candidates a call classifies itself before scoring (0: only the background flush does).
+  const decisionClassifyMax = Number(arg("decision-classify-max", String(SCORER_FLAGS.decisionClassifyMax.default)));
+  if (!Number.isInteger(decisionClassifyMax) || decisionClassifyMax < 0) throw new Error("--decision-classify-max must be an integer >= 0");
   if (!(nodes >= 1 && seconds > 0 && inlineInferenceMs >= 0 && churnHz >= 0)) throw new Error("bad --nodes/--seconds/--inline-inference-ms/--churn-per-node-hz");
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0,
@@ -42,7 +45,7 @@ async function main() {
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0,
     regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000, regimeFlush, regimeBatch: 1024,
     freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
-    maxMessageBytes: 64 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet, inlineInferenceMs,
+    maxMessageBytes: 64 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet, inlineInferenceMs, decisionClassifyMax,
   });
   const client = new ScorerServiceClient(`127.0.0.1:${scorer.grpcPort}`, grpc.credentials.createInsecure());
   const names = Array.from({ length: nodes }, (_, i) => `node-${i}`);
@@ -112,7 +115,7 @@ async function main() {
   if (churnHz > 0) {
     const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: 1_000_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    await report(`STEADY (churn ${churnHz} state/node/s = ${Math.round(churnHz * nodes)} states/s ingested meanwhile, --regime-flush ${regimeFlush} ms)`);
+    await report(`STEADY (churn ${churnHz} state/node/s = ${Math.round(churnHz * nodes)} states/s ingested meanwhile, --regime-flush ${regimeFlush} ms, --decision-classify-max ${decisionClassifyMax})`);
     const c = await churn.stop();
     console.log(`  churn: ${c.accepted} of ${c.sent} states accepted in ${c.seconds.toFixed(1)} s; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   }
