@@ -7,6 +7,7 @@
 // ingest gives every node --churn-per-node-hz new states per second; the cache serves the rest).
 //   node dist/bench/scorer-closed-loop.js [--bundle-dir models/default] [--nodes 1000] [--seconds 2] [--inline-inference-ms 2] [--churn-per-node-hz 1] [--regime-flush-ms 1000] [--decision-classify-max 256]
 import * as grpc from "@grpc/grpc-js";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { ScorerServiceClient, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
@@ -78,6 +79,17 @@ async function main() {
     input.set(prof, i * D + rec.row.length);
     for (let k = 0; k < bundle.regimeCount; k++) input[i * D + rec.row.length + prof.length + k] = rec.regimeProbs?.[bundle.manifest.regimes[k]!] ?? 0;
   });
+  // CPU time of this thread (client, scorer-svc and regime-svc all run on it; the churn and the
+  // inference worker have their own threads), from /proc: less skewed by other processes than wall time.
+  const threadCpuMs = (): number => {
+    try {
+      const f = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  let lastCalls = 0;
   const closedLoop = async (callers: number, fn: () => Promise<unknown>) => {
     let done = 0;
     const t0 = performance.now();
@@ -90,6 +102,7 @@ async function main() {
         }
       }),
     );
+    lastCalls = done;
     return done / ((performance.now() - t0) / 1000);
   };
   const hitsMisses = async () => {
@@ -103,10 +116,12 @@ async function main() {
   const report = async (label: string) => {
     for (const callers of [1, 4]) {
       const [h0, m0] = await hitsMisses();
+      const cpu0 = threadCpuMs();
       const rate = await closedLoop(callers, call);
+      const cpuPerCall = (threadCpuMs() - cpu0) / lastCalls;
       const [h1, m1] = await hitsMisses();
       const hitPct = h1 - h0 + m1 - m0 > 0 ? (100 * (h1 - h0)) / (h1 - h0 + m1 - m0) : 0;
-      console.log(`  ${label}, ${callers} caller(s): ${rate.toFixed(0)} calls/s (${(1000 / rate).toFixed(2)} ms per call; ${(rate / floorRate).toFixed(2)}x the floor's runs/s; cache hits ${hitPct.toFixed(1)}%)`);
+      console.log(`  ${label}, ${callers} caller(s): ${rate.toFixed(0)} calls/s (${(1000 / rate).toFixed(2)} ms per call; ${(rate / floorRate).toFixed(2)}x the floor's runs/s; cache hits ${hitPct.toFixed(1)}%; main thread CPU ${cpuPerCall.toFixed(2)} ms per call)`);
     }
   };
   cold = true;
