@@ -68,9 +68,22 @@ describe("loadBundle", () => {
     expect([...(await worker.predict(reused, 3)).slowdown]).toEqual([...a.slowdown]);
     // a donated input is transferred (no copy): same answer, the caller's array is detached
     const donated = make();
-    expect([...(await worker.predict(donated, 3, true)).upper]).toEqual([...a.upper]);
+    const lent = await worker.predict(donated, 3, true);
+    expect([...lent.upper]).toEqual([...a.upper]);
     expect(donated.length).toBe(0);
-    // a view into a larger buffer is copied even when donated (the rest of the buffer is not the caller's to give)
+    // ... and handed back with the answer, intact, for the next run
+    expect([...lent.input!]).toEqual([...make()]);
+    expect([...(await worker.predict(lent.input!, 3, true)).slowdown]).toEqual([...a.slowdown]);
+    // a view from the start of a larger buffer is lent whole (no copy) and comes back over the same-size buffer
+    const head = new Float32Array(new Float32Array(D * 8).buffer, 0, D * 3);
+    head.set(make());
+    const headOut = await worker.predict(head, 3, true);
+    expect(head.length).toBe(0);
+    expect([headOut.input!.length, headOut.input!.buffer.byteLength]).toEqual([D * 3, D * 8 * 4]);
+    expect([...headOut.upper]).toEqual([...a.upper]);
+    // not donated: nothing handed back
+    expect((await worker.predict(make(), 3)).input).toBeUndefined();
+    // a view into a larger buffer but not at its start is copied even when donated
     const view = new Float32Array(new Float32Array(D * 4).buffer, 4 * D, D * 3);
     view.set(make());
     expect([...(await worker.predict(view, 3, true)).slowdown]).toEqual([...a.slowdown]);

@@ -34,6 +34,8 @@ export interface LoadOptions {
 export interface InterferenceOutput {
   slowdown: Float32Array;
   upper: Float32Array;
+  /** A donated input handed back after the run (the same view, usable again); undefined when not donated. */
+  input?: Float32Array;
 }
 
 export interface ModelBundle {
@@ -51,8 +53,10 @@ export interface ModelBundle {
   /** `rows` x 2F input -> rows x R probabilities. The caller keeps its input array (the worker gets a copy). */
   classify(input: Float32Array, rows: number): Promise<Float32Array>;
   /**
-   * `rows` x (2F+P+R) input -> slowdown and upper bound per row. With `donate` the caller hands
-   * the array over (it may be detached afterwards: the worker runner transfers it instead of a copy).
+   * `rows` x (2F+P+R) input -> slowdown and upper bound per row. With `donate` the caller lends
+   * the array for the run: it may be detached until the answer (the worker runner transfers its
+   * buffer instead of a copy; the input may be a view of a larger buffer, from its start) and comes
+   * back as `input` of the output for the caller to reuse.
    */
   predict(input: Float32Array, rows: number, donate?: boolean): Promise<InterferenceOutput>;
   release(): Promise<void>;
@@ -68,12 +72,14 @@ async function readOrRefuse(file: string): Promise<Buffer> {
   }
 }
 
+type Outputs = Record<string, { data: Float32Array | null; dims: readonly number[] }>;
+
 /** One loaded model: inline (onnxruntime on this thread) or in the bundle's worker thread. */
 interface ModelRunner {
   inputNames: readonly string[];
   outputNames: readonly string[];
-  /** Float32 outputs by name (undefined when missing or not float32). */
-  run(input: Float32Array, dims: number[], fetches: string[], donate?: boolean): Promise<Record<string, { data: Float32Array | null; dims: readonly number[] }>>;
+  /** Float32 outputs by name (data null when missing or not float32), and a donated input handed back. */
+  run(input: Float32Array, dims: number[], fetches: string[], donate?: boolean): Promise<{ outputs: Outputs; input?: Float32Array }>;
   release(): Promise<void>;
 }
 
@@ -92,14 +98,14 @@ async function inlineRunner(bytes: Buffer, opts: LoadOptions, inputName: string)
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(input, dims, fetches) {
+    async run(input, dims, fetches, donate) {
       const out = await session.run({ [inputName]: new ort.Tensor("float32", input, dims) }, fetches);
-      const r: Record<string, { data: Float32Array | null; dims: readonly number[] }> = {};
+      const r: Outputs = {};
       for (const k of fetches) {
         const t = out[k] as ort.Tensor | undefined;
         r[k] = { data: t && t.type === "float32" ? (t.data as Float32Array) : null, dims: t?.dims ?? [] };
       }
-      return r;
+      return { outputs: r, input: donate ? input : undefined };
     },
     release: () => session.release(),
   };
@@ -132,7 +138,7 @@ async function createRunner(file: string, bytes: Buffer, opts: LoadOptions, work
   return runner;
 }
 
-function floatOutput(out: Record<string, { data: Float32Array | null; dims: readonly number[] }>, name: string, rows: number, cols: number, file: string): Float32Array {
+function floatOutput(out: Outputs, name: string, rows: number, cols: number, file: string): Float32Array {
   const t = out[name];
   if (!t || !t.data) throw new BundleError("onnx_invalid", `${file}: output "${name}" is not float32`);
   if (t.data.length !== rows * cols) {
@@ -178,15 +184,15 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
   }
 
   const classify = async (input: Float32Array, rows: number) => {
-    const out = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
-    return floatOutput(out, "probabilities", rows, R, "regime.onnx");
+    const { outputs } = await (rows <= inlineMaxRows ? regimeInline : regime).run(input, [rows, 2 * F], ["probabilities"]);
+    return floatOutput(outputs, "probabilities", rows, R, "regime.onnx");
   };
   const inlineMaxMs = worker ? (opts.inlineMaxMs ?? 0) : 0;
   let msPerRow = Infinity;
   const predict = async (input: Float32Array, rows: number, donate = false) => {
     const inline = rows <= inlineMaxRows || rows * msPerRow <= inlineMaxMs;
     const t0 = inline && inlineMaxMs > 0 ? performance.now() : 0;
-    const out = await (inline ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
+    const { outputs: out, input: lent } = await (inline ? interferenceInline : interference).run(input, [rows, D], ["slowdown", "slowdown_upper"], donate);
     if (t0 > 0 && rows >= 32) {
       const m = (performance.now() - t0) / rows;
       msPerRow = Number.isFinite(msPerRow) ? 0.8 * msPerRow + 0.2 * m : m;
@@ -194,6 +200,7 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
     return {
       slowdown: floatOutput(out, "slowdown", rows, 1, "interference.onnx"),
       upper: floatOutput(out, "slowdown_upper", rows, 1, "interference.onnx"),
+      input: lent,
     };
   };
   try {
@@ -209,8 +216,8 @@ export async function loadBundle(dir: string, opts: LoadOptions = {}): Promise<M
       }
     }
     if (worker) {
-      floatOutput(await regime.run(new Float32Array(2 * F), [1, 2 * F], ["probabilities"]), "probabilities", 1, R, "regime.onnx");
-      floatOutput(await interference.run(new Float32Array(D), [1, D], ["slowdown", "slowdown_upper"]), "slowdown_upper", 1, 1, "interference.onnx");
+      floatOutput((await regime.run(new Float32Array(2 * F), [1, 2 * F], ["probabilities"])).outputs, "probabilities", 1, R, "regime.onnx");
+      floatOutput((await interference.run(new Float32Array(D), [1, D], ["slowdown", "slowdown_upper"])).outputs, "slowdown_upper", 1, 1, "interference.onnx");
     }
   } catch (e) {
     await release();

@@ -21,13 +21,16 @@ parentPort.on("message", async (m) => {
       const out = await s.run({ [m.input]: new ort.Tensor("float32", m.data, m.dims) }, m.fetches);
       const result = {};
       const transfer = [];
+      // A donated input goes back to the caller (transferred, no copy) for its next run.
+      const input = m.giveBack ? m.data : undefined;
+      if (input) transfer.push(input.buffer);
       for (const k of m.fetches) {
         const t = out[k];
         const data = t && t.type === "float32" ? t.data.slice() : null;
         result[k] = { type: t ? t.type : "missing", dims: t ? t.dims : [], data };
         if (data) transfer.push(data.buffer);
       }
-      parentPort.postMessage({ id: m.id, ok: true, result }, transfer);
+      parentPort.postMessage({ id: m.id, ok: true, result, input }, transfer);
     } else if (m.type === "release") {
       for (const s of sessions.values()) await s.release();
       sessions.clear();
@@ -98,15 +101,17 @@ export class OnnxWorker {
   /**
    * Runs a float32 input. A copy of it is transferred to the worker, so the caller's array stays
    * usable (callers reuse input buffers; a detached one made a later run fail). The copy costs
-   * far less than the inference it feeds, but a caller that builds a fresh array per run (the
-   * scoring engine) passes `donate` and saves it.
+   * far less than the inference it feeds, but a caller that builds its input per run (the scoring
+   * engine) passes `donate` and saves it.
    */
-  async run(name: string, input: string, data: Float32Array, dims: number[], fetches: string[], donate = false): Promise<Record<string, WorkerTensor>> {
-    // `donate`: the caller will not touch `data` again, so its buffer is transferred as is (no
-    // copy; it is detached afterwards). Only for an array that owns its whole buffer.
-    const copy = donate && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-    const r = await this.call<{ result: Record<string, WorkerTensor> }>({ type: "run", name, input, data: copy, dims, fetches }, [copy.buffer as ArrayBuffer]);
-    return r.result;
+  async run(name: string, input: string, data: Float32Array, dims: number[], fetches: string[], donate = false): Promise<{ outputs: Record<string, WorkerTensor>; input?: Float32Array }> {
+    // `donate`: the caller does not touch `data` until the run answers, so its whole buffer is
+    // transferred as is (no copy; detached meanwhile) and transferred back with the answer as
+    // `input` (the same view), for the caller to reuse. Only for a view starting at its buffer's start.
+    const own = donate && data.byteOffset === 0;
+    const sent = own ? data : data.slice();
+    const r = await this.call<{ result: Record<string, WorkerTensor>; input?: Float32Array }>({ type: "run", name, input, data: sent, dims, fetches, giveBack: own }, [sent.buffer as ArrayBuffer]);
+    return { outputs: r.result, input: r.input };
   }
 
   async release(): Promise<void> {

@@ -28,3 +28,19 @@ describe("scorer-svc flags: decision-time classification and the background flus
     expect(() => parseFlags([], { OVERSEER_DECISION_CLASSIFY_TIMEOUT: "5s" }, SCORER_FLAGS)).toThrow(/\(OVERSEER_DECISION_CLASSIFY_TIMEOUT\)/);
   });
 });
+
+describe("scorer-svc flags: prediction cache", () => {
+  it("defaults to 32 profiles; 0 disables; the env var works", () => {
+    expect(parseFlags([], {}, SCORER_FLAGS).predictionCacheProfiles).toBe(32);
+    expect(parseFlags(["--prediction-cache-profiles", "0"], {}, SCORER_FLAGS).predictionCacheProfiles).toBe(0);
+    expect(parseFlags([], { OVERSEER_SCORER_PREDICTION_CACHE_PROFILES: "5" }, SCORER_FLAGS).predictionCacheProfiles).toBe(5);
+  });
+
+  it.each([
+    ["negative", "-1", /--prediction-cache-profiles: must be between 0 \(off\) and 4096/],
+    ["too many", "5000", /must be between 0 \(off\) and 4096/],
+    ["fractional", "2.5", /not an integer/],
+  ])("rejects %s", (_n, v, message) => {
+    expect(() => parseFlags(["--prediction-cache-profiles", v], {}, SCORER_FLAGS)).toThrow(message);
+  });
+});

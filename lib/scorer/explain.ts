@@ -32,9 +32,7 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export function toScoreNodesResponse(run: ScoreRun, scoresOnly: boolean): ScoreNodesResponse {
   if (!scoresOnly) return { scores: run.results.map(toNodeScore), modelVersion: run.modelVersion, packedScores: NO_BYTES };
-  const n = run.results.length;
-  const packed = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) packed[i] = run.results[i]!.decision.score;
+  const packed = Buffer.from(run.scores.buffer, run.scores.byteOffset, run.scores.length);
   return { scores: [], modelVersion: run.modelVersion, packedScores: packed };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import { createScorerMetrics, regimeLabel } from "./metrics.js";
 import { NodeStateStore } from "./node-state-store.js";
+import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
 import { nodeState } from "./testing/node-states.js";
 
@@ -46,5 +47,19 @@ describe("overseer_scorer_node_regime", () => {
     expect(text).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="ok"\} 1/);
     expect(text).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="timeout"\} 1/);
     expect(text).toMatch(/overseer_scorer_decision_classified_nodes_total 3/);
+  });
+
+  it("prediction cache hits, misses, profiles and bytes are exported", async () => {
+    const registry = new Registry();
+    const cache = new PredictionCache(4);
+    cache.table({}, new Float32Array([1, 2]), 10);
+    const metrics = createScorerMetrics(registry, new NodeStateStore({ maxNodes: 10 }), new RecentPlacements({ settleMs: 1000, maxPerNode: 4 }), () => 10_000, cache);
+    metrics.countPredictionCache(7, 2);
+    metrics.countPredictionCache(0, 1);
+    const text = await registry.metrics();
+    expect(text).toMatch(/overseer_scorer_prediction_cache_hits_total 7/);
+    expect(text).toMatch(/overseer_scorer_prediction_cache_misses_total 3/);
+    expect(text).toMatch(/overseer_scorer_prediction_cache_profiles 1/);
+    expect(text).toMatch(/overseer_scorer_prediction_cache_bytes 16384/);
   });
 });

@@ -5,6 +5,7 @@ import { ScoreBasis, scoreBasisToJSON } from "../../gen/overseer/v1/scorer_servi
 import { BATCH_BUCKETS, createServiceMetrics, type ServiceMetrics } from "../bundle/service-metrics.js";
 import type { InlineOutcome } from "./decision-classify.js";
 import type { NodeStateStore } from "./node-state-store.js";
+import type { PredictionCache } from "./prediction-cache.js";
 import type { RecentPlacements } from "./recent-placements.js";
 
 export interface ScorerMetrics {
@@ -21,6 +22,8 @@ export interface ScorerMetrics {
   countWorstCase(basis: ScoreBasis): void;
   /** One Score/Filter/Explain call's decision-time classification (decision-classify.ts). */
   countDecisionClassify(outcome: InlineOutcome, classified: number): void;
+  /** One scoring call's prediction cache hits and misses (prediction-cache.ts). */
+  countPredictionCache(hits: number, misses: number): void;
 }
 
 /** "REGIME_MEMORY_BANDWIDTH_SATURATED" -> "memory_bandwidth_saturated"; never classified -> "unclassified". */
@@ -29,8 +32,12 @@ export function regimeLabel(r: Regime | undefined): string {
   return regimeToJSON(r).replace(/^REGIME_/, "").toLowerCase();
 }
 
-export function createScorerMetrics(registry: Registry, store: NodeStateStore, recent: RecentPlacements, freshnessMs: () => number): ScorerMetrics {
+export function createScorerMetrics(registry: Registry, store: NodeStateStore, recent: RecentPlacements, freshnessMs: () => number, cache?: PredictionCache): ScorerMetrics {
   const reg = [registry];
+  const cacheHits = new Counter({ name: "overseer_scorer_prediction_cache_hits_total", help: "Candidate nodes whose interference model output was served from the prediction cache (same row, regime probabilities, profile and bundle as a previous call)", registers: reg });
+  const cacheMisses = new Counter({ name: "overseer_scorer_prediction_cache_misses_total", help: "Cacheable candidate nodes (one measured row, known regime probabilities) that went to the interference model", registers: reg });
+  new Gauge({ name: "overseer_scorer_prediction_cache_profiles", help: "Workload profiles with a prediction cache table (at most --prediction-cache-profiles)", registers: reg, collect() { this.set(cache?.profiles ?? 0); } });
+  new Gauge({ name: "overseer_scorer_prediction_cache_bytes", help: "Bytes held by the prediction cache tables", registers: reg, collect() { this.set(cache?.bytes ?? 0); } });
   const worstCase = new Counter({ name: "overseer_scorer_worst_case_scores_total", help: "Node scores set to the worst case, by basis (stale, unknown node, absent features, model error)", labelNames: ["basis"] as const, registers: reg });
   new Gauge({
     name: "overseer_scorer_stale_nodes",
@@ -87,6 +94,10 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
     countDecisionClassify(outcome, classified) {
       decisionCalls.labels(outcome).inc();
       if (classified > 0) decisionNodes.inc(classified);
+    },
+    countPredictionCache(hits, misses) {
+      if (hits > 0) cacheHits.inc(hits);
+      if (misses > 0) cacheMisses.inc(misses);
     },
   };
 }

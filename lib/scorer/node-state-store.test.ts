@@ -129,6 +129,20 @@ describe("NodeStateStore regime cache", () => {
 });
 
 describe("NodeStateStore slab rows", () => {
+  it("moves the slot's version when the row or the regime probabilities are written", () => {
+    const s = store();
+    s.upsert(nodeState("n1", { sequence: 1 }));
+    const slot = s.get("n1")!.slot;
+    const v0 = s.slab.version(slot);
+    s.upsert(nodeState("n1", { sequence: 2 }));
+    const v1 = s.slab.version(slot);
+    expect(v1).toBeGreaterThan(v0);
+    s.upsert(nodeState("n1", { sequence: 2 })); // ignored: nothing written
+    expect(s.slab.version(slot)).toBe(v1);
+    s.setRegime("n1", 2, AGENT_START.getTime(), assess(Regime.REGIME_QUIET));
+    expect(s.slab.version(slot)).toBeGreaterThan(v1);
+  });
+
   it("keeps a node's slot across states and writes the new state's row in place", () => {
     const s = store();
     s.upsert(nodeState("n1", { sequence: 1 }));

@@ -122,6 +122,7 @@ export class NodeStateStore {
     const slot = prev ? prev.slot : this.slab.alloc();
     const row = prev ? prev.row : this.slab.view(slot, 0, 2 * FEATURE_COUNT);
     writeFeatureRow(state.features!, row, 0);
+    this.slab.touch(slot);
     const residentKeys = state.residents.length === 0 ? NO_RESIDENTS : new Set<string>();
     for (const r of state.residents) {
       if (r.podUid) residentKeys.add(r.podUid);
@@ -200,6 +201,7 @@ export class NodeStateStore {
     if (of && (startMs < of.startMs || (startMs === of.startMs && sequence < of.sequence))) return false;
     const probs = rec.probsSlot.fill(0);
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
+    this.slab.touch(rec.slot);
     rec.regime = a;
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);

@@ -36,6 +36,31 @@ describe("RowSlab", () => {
     expect(s.freeSlots).toBe(0);
   });
 
+  it("moves a slot's version on alloc, touch and release, never to a value any slot had", () => {
+    const s = new RowSlab(2, 1);
+    const seen = new Set<number>();
+    const note = (v: number) => {
+      expect(seen.has(v)).toBe(false);
+      seen.add(v);
+      return v;
+    };
+    const a = s.alloc();
+    note(s.version(a));
+    expect(s.version(a)).toBeGreaterThan(0);
+    const b = s.alloc();
+    note(s.version(b));
+    s.touch(a);
+    note(s.version(a));
+    s.release(a);
+    note(s.version(a));
+    expect(s.alloc()).toBe(a);
+    note(s.version(a));
+    expect(s.versions[a]).toBe(s.version(a));
+    // The version array grows with the slots (past its initial 1,024).
+    for (let i = 0; i < 2000; i++) note(s.version(s.alloc()));
+    expect(s.slotCount).toBe(2002);
+  });
+
   it.each([
     ["width 0", () => new RowSlab(0), /row width must be a positive integer, got 0/],
     ["fractional width", () => new RowSlab(1.5), /row width/],

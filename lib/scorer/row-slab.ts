@@ -4,12 +4,17 @@
 // few dense regions (measured: the scattered per-node arrays made row building superlinear in
 // the node count, the working set no longer fitting the per-core cache).
 // A released slot is handed out again by the next alloc. Views write through to the slab.
+// Each slot also carries a version (a slab-wide counter, never reused): alloc and release bump it,
+// and writers of a slot's data call touch(); a reader that remembers (slot, version) knows its
+// copy is still current when the version has not moved (the prediction cache does).
 export class RowSlab {
   private readonly chunks: Float32Array[] = [];
   private next = 0;
   private readonly free: number[] = [];
   private readonly shift: number;
   private readonly mask: number;
+  private versionBySlot = new Float64Array(1024);
+  private lastVersion = 0;
 
   /** `chunkBits`: log2 of the rows per chunk (default 1024 rows). */
   constructor(
@@ -27,17 +32,45 @@ export class RowSlab {
     const reused = this.free.pop();
     if (reused !== undefined) {
       this.view(reused).fill(0);
+      this.touch(reused);
       return reused;
     }
     const slot = this.next++;
     if (slot >>> this.shift === this.chunks.length) this.chunks.push(new Float32Array(this.width << this.shift));
+    if (slot >= this.versionBySlot.length) {
+      const grown = new Float64Array(this.versionBySlot.length * 2);
+      grown.set(this.versionBySlot);
+      this.versionBySlot = grown;
+    }
+    this.touch(slot);
     return slot;
+  }
+
+  /** Marks the slot's data as changed: its version moves to a value no slot ever had. */
+  touch(slot: number): void {
+    this.versionBySlot[slot] = ++this.lastVersion;
+  }
+
+  /** The slot's current version (> 0 once allocated; exact integers up to 2^53 updates). */
+  version(slot: number): number {
+    return this.versionBySlot[slot]!;
+  }
+
+  /** Versions by slot (the array is replaced when it grows: read it again after an alloc). */
+  get versions(): Float64Array {
+    return this.versionBySlot;
+  }
+
+  /** One past the highest slot ever handed out. */
+  get slotCount(): number {
+    return this.next;
   }
 
   /** Gives a slot back; its views must not be used afterwards (a later alloc hands it out again). */
   release(slot: number): void {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.next) throw new RangeError(`slot ${slot} was never allocated`);
     this.free.push(slot);
+    this.touch(slot);
   }
 
   /** The chunk holding `slot`'s row; the row starts at offset(slot). */

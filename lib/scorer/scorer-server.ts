@@ -8,6 +8,8 @@ import { SCORER_FLAGS, type ScorerConfig } from "./config.js";
 import { createDecisionClassifier } from "./decision-classify.js";
 import { createScorerMetrics } from "./metrics.js";
 import { NodeStateStore } from "./node-state-store.js";
+import { InputScratch } from "./input-scratch.js";
+import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
 import { RegimeBatcher, type ClassifyFn } from "./regime-batcher.js";
 import { createRegimeClassifier } from "./regime-client.js";
@@ -22,13 +24,15 @@ export interface RunningScorerService {
   holder: BundleHolder;
   store: NodeStateStore;
   batcher: RegimeBatcher;
+  /** Model outputs per (profile, node); benches clear it to measure the cold path. */
+  predictionCache: PredictionCache;
   registry: Registry;
   stop(): Promise<void>;
 }
 
-type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax";
+type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax" | "predictionCacheProfiles";
 
-/** Decision-time classification and inline-inference flags are optional here (flag defaults apply). */
+/** Decision-time classification, prediction cache and inline-inference flags are optional here (flag defaults apply). */
 export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags | "inlineInferenceMs"> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
   /** --inline-inference-ms (default 2). */
   inlineInferenceMs?: number;
@@ -58,7 +62,8 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   const recent = new RecentPlacements({ settleMs: cfg.placementSettle, maxPerNode: 16, now });
   store.onAccepted((rec) => recent.settleFrom(rec));
   const params = { freshnessMs: cfg.freshness, worstSlowdown: cfg.worstSlowdown };
-  const metrics = createScorerMetrics(registry, store, recent, () => params.freshnessMs);
+  const predictionCache = new PredictionCache(cfg.predictionCacheProfiles ?? SCORER_FLAGS.predictionCacheProfiles.default!);
+  const metrics = createScorerMetrics(registry, store, recent, () => params.freshnessMs, predictionCache);
 
   const classifiedListeners: ((names: string[]) => void)[] = [];
   const regimeClient = !cfg.classify && cfg.regimeAddress ? createRegimeClassifier(cfg.regimeAddress, cfg.regimeTimeout) : undefined;
@@ -105,12 +110,13 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     loadOptions: { intraOpThreads: cfg.onnxThreads, runner: "worker", inlineMaxMs: cfg.inlineInferenceMs ?? SCORER_FLAGS.inlineInferenceMs.default },
     log: cfg.log,
     onLoaded: (b, prev) => {
+      predictionCache.clear(); // outputs of the old model (the engine also drops them on the first call with another bundle)
       metrics.service.onLoaded(b, prev);
       setServing(true);
     },
     onRefused: (reason) => metrics.service.onRefused(reason),
   });
-  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, decisionClassifier, maxCandidates: cfg.maxCandidates, now, log: cfg.log });
+  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, decisionClassifier, maxCandidates: cfg.maxCandidates, now, log: cfg.log, predictionCache, inputScratch: new InputScratch() });
   const grpcServer = await startGrpcServer({
     address: cfg.listen,
     services: [{ name: SCORER_SERVICE_NAME, definition: FAST_SCORER_SERVICE_DEFINITION, implementation: impl }],
@@ -127,6 +133,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     holder,
     store,
     batcher,
+    predictionCache,
     registry,
     async stop() {
       await grpcServer.shutdown(cfg.shutdownGrace);

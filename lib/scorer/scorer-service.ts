@@ -14,6 +14,8 @@ import { toExplanation, toNodeScore, toNodeStateEntry, toScoreNodesResponse } fr
 import { createIngestHandler } from "./ingest-stream.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
+import type { InputScratch } from "./input-scratch.js";
+import type { PredictionCache } from "./prediction-cache.js";
 import { resolveProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import { exceedsLimit } from "./score-math.js";
@@ -32,6 +34,10 @@ export interface ScorerDeps {
   decisionClassifier?: DecisionClassifier;
   maxCandidates: number;
   now: () => number;
+  /** Model outputs per (profile, node slot); absent = every node goes to the model. */
+  predictionCache?: PredictionCache;
+  /** Reused model input buffers (input-scratch.ts). */
+  inputScratch?: InputScratch;
   log?: LogFn;
 }
 
@@ -59,8 +65,9 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     await deps.decisionClassifier?.classifyCandidates(req.nodeNames);
     const result = await deps.holder.use((b) => scoreCandidates(deps, b, workload, req.nodeNames, deps.now()));
     if (result.modelRows > 0) metrics.modelRows.observe(result.modelRows);
+    metrics.countPredictionCache(result.cacheHits, result.cacheMisses);
     if (result.profile.source === "default") metrics.unknownWorkloads.inc();
-    for (const r of result.results) metrics.countWorstCase(r.decision.basis);
+    for (let i = 0; i < result.basis.length; i++) metrics.countWorstCase(result.basis[i]!);
     annotateScoringSpan(result, workload);
     return result;
   }

@@ -5,16 +5,21 @@
 //    worst of those pods' demands (placement-charge.ts);
 //  - its cached regime probabilities, or, when it was never classified, one row per regime
 //    (a one-hot regime each) so the unknown regime costs the worst case.
+// A node in the plain case (one row: measured state, known probabilities) is served from the
+// prediction cache when its slot has not changed since the cached output (prediction-cache.ts);
+// the misses of a call still go to the model in one run.
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import { ScoreBasis, type SoloProfile, type WorkloadSpec } from "../../gen/overseer/v1/scorer_service.js";
 import type { InterferenceOutput, ModelBundle } from "../bundle/load-bundle.js";
 import { profileRow } from "../bundle/model-input.js";
 import { chargeRow, worstDemand } from "./placement-charge.js";
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
+import type { InputScratch } from "./input-scratch.js";
+import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import type { RowSlab } from "./row-slab.js";
-import { modelDecision, worstCaseDecision, type NodeScoreDecision } from "./score-math.js";
+import { modelDecision, scoreFromUpperBound, worstCaseDecision, type NodeScoreDecision } from "./score-math.js";
 
 export interface ScoringParams {
   freshnessMs: number;
@@ -36,17 +41,30 @@ export interface NodeResult {
 }
 
 export interface ScoreRun {
-  results: NodeResult[];
+  /** Per node, in request order (built on first read: a scores-only answer never needs them). */
+  readonly results: NodeResult[];
+  /** Score 0..10 per node, in request order (the same as results[i].decision.score). */
+  scores: Uint8Array;
+  /** ScoreBasis per node (the same as results[i].decision.basis). */
+  basis: Uint8Array;
   profile: ResolvedProfile;
   modelVersion: string;
   /** Rows sent to the interference model. */
   modelRows: number;
+  /** Nodes whose model output came from the prediction cache. */
+  cacheHits: number;
+  /** Cacheable nodes (plain single row) that went to the model. */
+  cacheMisses: number;
 }
 
 export interface ScoringContext {
   store: NodeStateStore;
   recent: RecentPlacements;
   params: ScoringParams;
+  /** Absent or disabled: every node goes to the model. */
+  predictionCache?: PredictionCache;
+  /** Reused model input buffers; absent: a new input per call. */
+  inputScratch?: InputScratch;
 }
 
 /** Which nodes need the model and where their rows go (pass 1 of a scoring run). */
@@ -67,25 +85,59 @@ interface RowPlan {
   regime: Int32Array;
   /** FLAG_* bits. */
   flags: Uint8Array;
+  /** The slot version a cacheable node's row was read at (FLAG_CACHEABLE). */
+  version: Float64Array;
+  /** Raw model outputs per node (max over its rows, or the cached pair); unused for pre-model worst cases. */
+  predicted: Float64Array;
+  upper: Float64Array;
+  /** Filled by decide. */
+  scores: Uint8Array;
+  basis: Uint8Array;
+  cacheHits: number;
+  cacheMisses: number;
 }
+
+/** 4 float64 + 4 int32 + 4 uint8 per node (float64s first: aligned). */
+const BLOCK_BYTES_PER_NODE = 4 * 8 + 4 * 4 + 4;
 
 const FLAG_REGIME_STALE = 1;
 const FLAG_HYPOTHESES = 2;
+/** Plain single row, sent to the model: its output may be cached. */
+const FLAG_CACHEABLE = 4;
+/** Output taken from the cache: no model row. */
+const FLAG_CACHED = 8;
 
 // The three passes are separate synchronous functions: in one big async function V8 kept
 // deoptimizing the loops (a deopt loop on call sites after the await), which cost ~1 µs per node.
-function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: number, R: number): RowPlan {
+function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: number, R: number, table: PredictionTable | undefined): RowPlan {
   const { store, recent, params } = ctx;
   const n = nodeNames.length;
   const recs: (NodeRecord | undefined)[] = new Array(n);
-  const rowStart = new Int32Array(n).fill(-1);
-  const rowCount = new Int32Array(n);
   const recentLists: (SoloProfile[] | undefined)[] = new Array(n);
-  const slot = new Int32Array(n);
-  const ageMs = new Float64Array(n);
-  const preBasis = new Uint8Array(n);
-  const regime = new Int32Array(n);
-  const flags = new Uint8Array(n);
+  // Every per-node array of the call carved out of one buffer: one backing store (each typed array
+  // of its own was an off-heap allocation that the garbage collector tracks, ~12 per call).
+  const block = new ArrayBuffer(n * BLOCK_BYTES_PER_NODE);
+  let at = 0;
+  const carve = <T>(C: new (b: ArrayBuffer, o: number, l: number) => T, bytes: number): T => {
+    const a = new C(block, at, n);
+    at += n * bytes;
+    return a;
+  };
+  const ageMs = carve(Float64Array, 8);
+  const version = carve(Float64Array, 8);
+  const predicted = carve(Float64Array, 8);
+  const upper = carve(Float64Array, 8);
+  const rowStart = carve(Int32Array, 4).fill(-1);
+  const rowCount = carve(Int32Array, 4);
+  const slot = carve(Int32Array, 4);
+  const regime = carve(Int32Array, 4);
+  const preBasis = carve(Uint8Array, 1);
+  const flags = carve(Uint8Array, 1);
+  const scores = carve(Uint8Array, 1);
+  const basis = carve(Uint8Array, 1);
+  const slotVersions = store.slab.versions;
+  let cacheHits = 0;
+  let cacheMisses = 0;
   const anyRecent = !recent.isEmpty();
   let rows = 0;
   for (let i = 0; i < n; i++) {
@@ -118,15 +170,29 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
         charged = true;
       }
     }
+    if (table && !charged && rec.regimeProbs) {
+      const v = slotVersions[rec.slot]!;
+      if (table.version[rec.slot] === v) {
+        predicted[i] = table.predicted[rec.slot]!;
+        upper[i] = table.upper[rec.slot]!;
+        flags[i]! |= FLAG_CACHED;
+        cacheHits++;
+        continue;
+      }
+      version[i] = v;
+      flags[i]! |= FLAG_CACHEABLE;
+      cacheMisses++;
+    }
     const variants = (charged ? 2 : 1) * (rec.regimeProbs ? 1 : R);
     rowStart[i] = rows;
     rowCount[i] = variants;
     rows += variants;
   }
-  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags };
+  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
 }
 
-function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab): Float32Array {
+/** Writes every float of the plan's rows into `input` (a reused buffer: nothing may be left unwritten). */
+function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab: RowSlab, input: Float32Array): Float32Array {
   const F2 = 2 * bundle.featureCount;
   const P = bundle.profileCount;
   const R = bundle.regimeCount;
@@ -134,7 +200,6 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   const regimes = bundle.manifest.regimes;
   const { recs, rowStart, recentLists, slot, flags } = plan;
   const n = recs.length;
-  const input = new Float32Array(plan.rows * D);
   for (let i = 0; i < n; i++) {
     if (rowStart[i]! < 0) continue;
     // The node's row and probabilities, read from the slab (dense) rather than through the record.
@@ -159,7 +224,10 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
         input.set(prof, off + F2);
         const ro = off + F2 + P;
         if (hasProbs) for (let k = 0; k < R; k++) input[ro + k] = chunk[base + F2 + regimes[k]!]!;
-        else input[ro + r] = 1;
+        else {
+          input.fill(0, ro, ro + R);
+          input[ro + r] = 1;
+        }
         off += D;
       }
     }
@@ -167,27 +235,52 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   return input;
 }
 
-function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: readonly string[], params: ScoringParams): NodeResult[] {
-  const { recs, rowStart, rowCount, recentLists, ageMs, preBasis, regime, flags } = plan;
+/** Takes each model node's outputs (max over its rows), caches the plain ones, and decides every node's score and basis. */
+function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, table: PredictionTable | undefined): void {
+  const { rowStart, rowCount, preBasis, flags, slot, predicted, upper, scores, basis } = plan;
+  const n = rowStart.length;
+  const W = params.worstSlowdown;
+  for (let i = 0; i < n; i++) {
+    const cached = (flags[i]! & FLAG_CACHED) !== 0;
+    if (!cached && rowStart[i]! < 0) {
+      basis[i] = preBasis[i]!; // score 0
+      continue;
+    }
+    if (!cached) {
+      let p = -Infinity;
+      let u = -Infinity;
+      for (let r = rowStart[i]!, end = r + rowCount[i]!; r < end; r++) {
+        // NaN anywhere poisons the node (Math.max propagates NaN).
+        p = Math.max(p, out.slowdown[r]!);
+        u = Math.max(u, out.upper[r]!);
+      }
+      predicted[i] = p;
+      upper[i] = u;
+      if (table && (flags[i]! & FLAG_CACHEABLE) !== 0) table.store(slot[i]!, plan.version[i]!, p, u);
+    }
+    // modelDecision's arithmetic without its object (the lazy results call modelDecision itself).
+    const p = predicted[i]!;
+    const u = upper[i]!;
+    if (!Number.isFinite(p) || !Number.isFinite(u)) basis[i] = ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE;
+    else {
+      basis[i] = ScoreBasis.SCORE_BASIS_MODEL;
+      scores[i] = scoreFromUpperBound(Math.max(Math.max(1, p), u), W);
+    }
+  }
+}
+
+/** One NodeResult per node, from the plan (for callers that need more than the scores). */
+function buildResults(plan: RowPlan, nodeNames: readonly string[], params: ScoringParams): NodeResult[] {
+  const { recs, rowStart, recentLists, ageMs, preBasis, regime, flags, predicted, upper } = plan;
   const n = nodeNames.length;
   const results: NodeResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const rec = recs[i];
     const known = rec !== undefined;
-    let decision: NodeScoreDecision;
-    if (rowStart[i]! >= 0) {
-      let predicted = -Infinity;
-      let upper = -Infinity;
-      for (let r = rowStart[i]!, end = r + rowCount[i]!; r < end; r++) {
-        // NaN anywhere poisons the node (Math.max propagates NaN).
-        predicted = Math.max(predicted, out.slowdown[r]!);
-        upper = Math.max(upper, out.upper[r]!);
-      }
-      decision = modelDecision(predicted, upper, params.worstSlowdown);
-    } else decision = worstCaseDecision(preBasis[i]!);
+    const fromModel = (flags[i]! & FLAG_CACHED) !== 0 || rowStart[i]! >= 0;
     results[i] = {
       nodeName: nodeNames[i]!,
-      decision,
+      decision: fromModel ? modelDecision(predicted[i]!, upper[i]!, params.worstSlowdown) : worstCaseDecision(preBasis[i]!),
       rec,
       ageMs: ageMs[i]!,
       stale: known && ageMs[i]! > params.freshnessMs,
@@ -200,15 +293,61 @@ function collectResults(plan: RowPlan, out: InterferenceOutput, nodeNames: reado
   return results;
 }
 
+/** A ScoreRun whose per-node results are built on first read (a class: an object literal with a getter is slow to create). */
+class EngineRun implements ScoreRun {
+  private built: NodeResult[] | undefined;
+  readonly scores: Uint8Array;
+  readonly basis: Uint8Array;
+  readonly modelRows: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+
+  constructor(
+    private readonly plan: RowPlan,
+    private readonly nodeNames: readonly string[],
+    private readonly params: ScoringParams,
+    readonly profile: ResolvedProfile,
+    readonly modelVersion: string,
+  ) {
+    this.scores = plan.scores;
+    this.basis = plan.basis;
+    this.modelRows = plan.rows;
+    this.cacheHits = plan.cacheHits;
+    this.cacheMisses = plan.cacheMisses;
+  }
+
+  get results(): NodeResult[] {
+    return (this.built ??= buildResults(this.plan, this.nodeNames, this.params));
+  }
+}
+
+/** A bundle profile's row, built once per profile object (the manifest's objects; a pod's own profile is new per request). */
+const bundleProfileRows = new WeakMap<SoloProfile, Float32Array>();
+function profileRowOf(p: ResolvedProfile, m: ModelBundle["manifest"]): Float32Array {
+  if (p.source === "pod") return profileRow(p.profile, m.profileFeatureNames);
+  let row = bundleProfileRows.get(p.profile);
+  if (!row) bundleProfileRows.set(p.profile, (row = profileRow(p.profile, m.profileFeatureNames)));
+  return row;
+}
+
 const NO_OUTPUT: InterferenceOutput = { slowdown: new Float32Array(0), upper: new Float32Array(0) };
 
 export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, workload: WorkloadSpec, nodeNames: readonly string[], nowMs: number): Promise<ScoreRun> {
   const m = bundle.manifest;
   const profile = resolveProfile(workload, m);
-  const prof = profileRow(profile.profile, m.profileFeatureNames);
-  const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount);
-  const input = fillInput(plan, bundle, prof, ctx.store.slab);
-  // The input is built per call and not read again: donated (no copy to the inference worker).
-  const out = plan.rows > 0 ? await bundle.predict(input, plan.rows, true) : NO_OUTPUT;
-  return { results: collectResults(plan, out, nodeNames, ctx.params), profile, modelVersion: m.version, modelRows: plan.rows };
+  const prof = profileRowOf(profile, m);
+  const table = ctx.predictionCache?.table(bundle, prof, ctx.store.slab.slotCount);
+  const plan = planRows(ctx, nodeNames, nowMs, bundle.regimeCount, table);
+  let out = NO_OUTPUT;
+  if (plan.rows > 0) {
+    const scratch = ctx.inputScratch;
+    const input = fillInput(plan, bundle, prof, ctx.store.slab, scratch ? scratch.take(plan.rows * bundle.interferenceWidth) : new Float32Array(plan.rows * bundle.interferenceWidth));
+    // Lent to the model (no copy to the inference worker), handed back with the answer for the next call.
+    out = await bundle.predict(input, plan.rows, true);
+    scratch?.give(out.input);
+  }
+  // Outputs are stored with the slot versions read in planRows: a state written during the await
+  // has moved the version on, so its slot's entry is never served for the new state.
+  decide(plan, out, ctx.params, table);
+  return new EngineRun(plan, nodeNames, ctx.params, profile, m.version);
 }

@@ -11,7 +11,8 @@ const TOP_SCORES = 16;
 export function annotateScoringSpan(run: ScoreRun, workload: WorkloadSpec): void {
   const span = trace.getActiveSpan();
   if (!span?.isRecording()) return;
-  const worstCase = run.results.filter((r) => r.decision.basis !== ScoreBasis.SCORE_BASIS_MODEL).length;
+  let worstCase = 0;
+  for (let i = 0; i < run.basis.length; i++) if (run.basis[i] !== ScoreBasis.SCORE_BASIS_MODEL) worstCase++;
   const res = run.results;
   // The best few without sorting thousands of results (same order as a stable sort by score).
   const top = topKIndices(res.length, TOP_SCORES, (a, b) => res[b]!.decision.score - res[a]!.decision.score).map((i) => {
@@ -23,9 +24,10 @@ export function annotateScoringSpan(run: ScoreRun, workload: WorkloadSpec): void
     "k8s.namespace.name": workload.podNamespace,
     "overseer.workload.class": workload.workloadClass,
     "overseer.profile_source": run.profile.source,
-    "overseer.candidate_count": run.results.length,
+    "overseer.candidate_count": run.scores.length,
     "overseer.model_version": run.modelVersion,
     "overseer.model_rows": run.modelRows,
+    "overseer.prediction_cache_hits": run.cacheHits,
     "overseer.worst_case_count": worstCase,
     "overseer.degraded": worstCase > 0,
     "overseer.scores": top.join(","),

@@ -1,0 +1,128 @@
+// The engine's packed scores and bases agree with the per-node results built from the same run, for
+// every kind of node (synthetic test bundle run inline, no network).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Regime } from "../../gen/overseer/v1/regime.js";
+import { ScoreBasis, SoloProfile } from "../../gen/overseer/v1/scorer_service.js";
+import { loadBundle, type ModelBundle } from "../bundle/load-bundle.js";
+import { makeBundleDir } from "../bundle/testing/fixture-dir.js";
+import { NodeStateStore } from "./node-state-store.js";
+import { InputScratch } from "./input-scratch.js";
+import { PredictionCache } from "./prediction-cache.js";
+import { RecentPlacements } from "./recent-placements.js";
+import { scoreCandidates } from "./scoring-engine.js";
+import { nodeState } from "./testing/node-states.js";
+
+const NOW = 2_000_000_000_000;
+let bundle: ModelBundle;
+beforeAll(async () => {
+  bundle = await loadBundle((await makeBundleDir({ synthetic: true })).dir, { runner: "inline" });
+});
+afterAll(async () => bundle?.release());
+
+describe("scoreCandidates: packed scores and bases", () => {
+  it("match the per-node results for unknown, stale, absent-feature, model, cached, charged, unclassified and model-error nodes", async () => {
+    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+    const ctx = { store, recent, params: { freshnessMs: 10_000, worstSlowdown: 2 }, predictionCache: new PredictionCache(4) };
+    const fresh = new Date(NOW - 100);
+    const add = (name: string, o: Parameters<typeof nodeState>[1], classify = true) => {
+      store.upsert(nodeState(name, o));
+      const probabilities = [{ regime: Regime.REGIME_QUIET, probability: 0.7 }, { regime: Regime.REGIME_MIXED, probability: 0.3 }];
+      if (classify) store.setRegime(name, o?.sequence ?? 1, store.get(name)!.agentStartedAtMs, { regime: Regime.REGIME_QUIET, confidence: 0.7, probabilities, modelVersion: "v" });
+    };
+    add("stale", { observedAt: new Date(NOW - 60_000) });
+    add("absent", { observedAt: fresh, absent: ["mem_bandwidth_fraction_of_peak", "dram_bound_stall_fraction"] });
+    add("light", { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.05 } });
+    add("heavy", { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.9, cpu_utilization_fraction: 0.95 } });
+    add("charged", { observedAt: fresh });
+    add("unclassified", { observedAt: fresh }, false);
+    add("poisoned", { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.3 } });
+    recent.add("charged", { key: "ns/p", uid: "p", profile: SoloProfile.fromPartial({ cores: 16, memReadBytesPerSec: 200e9, memWriteBytesPerSec: 100e9 }), placedAtMs: NOW - 10 });
+    const names = ["unknown", "stale", "absent", "light", "heavy", "charged", "unclassified", "poisoned", "light"];
+    // The model answers NaN for the poisoned node's row (the rows follow the request order).
+    let poison = true;
+    const model: ModelBundle = {
+      ...bundle,
+      async predict(input, rows, donate) {
+        const out = await bundle.predict(input, rows, donate);
+        if (poison) out.slowdown[out.slowdown.length - 2] = NaN; // the poisoned node's row, before the last "light"
+        return out;
+      },
+    };
+    const wantBasis = [
+      ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE,
+      ScoreBasis.SCORE_BASIS_STALE_WORST_CASE,
+      ScoreBasis.SCORE_BASIS_ABSENT_FEATURES_WORST_CASE,
+      ScoreBasis.SCORE_BASIS_MODEL,
+      ScoreBasis.SCORE_BASIS_MODEL,
+      ScoreBasis.SCORE_BASIS_MODEL,
+      ScoreBasis.SCORE_BASIS_MODEL,
+      ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE,
+      ScoreBasis.SCORE_BASIS_MODEL,
+    ];
+    for (const round of [0, 1]) {
+      poison = round === 0;
+      const run = await scoreCandidates(ctx, model, { podNamespace: "ns", podName: "x", podUid: "x", workloadClass: "upf", maxSlowdown: 0 }, names, NOW);
+      if (round === 1) expect(run.cacheHits).toBeGreaterThan(0); // light and heavy come from the cache
+      expect([...run.scores]).toEqual(run.results.map((r) => r.decision.score));
+      expect([...run.basis]).toEqual(run.results.map((r) => r.decision.basis));
+      expect([...run.basis]).toEqual(round === 0 ? wantBasis : wantBasis.map((b) => (b === ScoreBasis.SCORE_BASIS_MODEL_ERROR_WORST_CASE ? ScoreBasis.SCORE_BASIS_MODEL : b)));
+      expect(run.scores[3]).toBeGreaterThan(run.scores[4]!); // light beats heavy
+      expect(run.results).toBe(run.results); // built once
+    }
+  });
+
+  it("scores the same from a reused input buffer full of garbage (hypothesis, charged and plain rows all rewritten)", async () => {
+    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+    const params = { freshnessMs: 10_000, worstSlowdown: 2 };
+    const fresh = new Date(NOW - 100);
+    const names = ["a", "b", "c", "d"];
+    names.forEach((n, i) => store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } })));
+    const probabilities = [{ regime: Regime.REGIME_MIXED, probability: 0.6 }, { regime: Regime.REGIME_CORE_BOUND, probability: 0.4 }];
+    store.setRegime("a", 1, store.get("a")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
+    store.setRegime("b", 1, store.get("b")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
+    recent.add("b", { key: "ns/p", uid: "p", profile: SoloProfile.fromPartial({ cores: 4, memReadBytesPerSec: 50e9 }), placedAtMs: NOW - 10 });
+    const workload = { podNamespace: "ns", podName: "x", podUid: "x", workloadClass: "firewall", maxSlowdown: 0 };
+    const want = await scoreCandidates({ store, recent, params }, bundle, workload, names, NOW);
+    const inputScratch = new InputScratch(1);
+    const dirty = inputScratch.take(64 * bundle.interferenceWidth).fill(7.5);
+    inputScratch.give(dirty);
+    let lent: Float32Array | undefined;
+    const spy: ModelBundle = { ...bundle, predict: async (input, rows, donate) => ((lent = input), bundle.predict(input, rows, donate)) };
+    const got = await scoreCandidates({ store, recent, params, inputScratch }, spy, workload, names, NOW);
+    expect(lent!.buffer).toBe(dirty.buffer); // the dirty buffer was reused
+    expect(got.modelRows).toBe(want.modelRows);
+    expect(got.results.map((r) => r.decision)).toEqual(want.results.map((r) => r.decision));
+    expect(inputScratch.idle).toBe(1); // handed back
+  });
+});
+
+describe("InputScratch", () => {
+  it("hands out the smallest idle buffer that fits, grows in powers of two, keeps the largest when full", () => {
+    const s = new InputScratch(2);
+    const a = s.take(1000);
+    expect([a.length, a.buffer.byteLength]).toEqual([1000, 1024 * 4]);
+    const b = s.take(5000);
+    expect(b.buffer.byteLength).toBe(8192 * 4);
+    s.give(a);
+    s.give(b);
+    s.give(b); // twice: kept once
+    expect(s.idle).toBe(2);
+    expect(s.take(900).buffer).toBe(a.buffer);
+    s.give(s.take(20_000)); // b is too small: a new, larger buffer, kept beside b
+    expect(s.idle).toBe(2);
+    expect(s.take(8000).buffer).toBe(b.buffer);
+  });
+
+  it("ignores a detached (transferred, never handed back) buffer and undefined", () => {
+    const s = new InputScratch();
+    const a = s.take(10);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    s.give(a);
+    s.give(undefined);
+    expect(s.idle).toBe(0);
+  });
+
+  it.each([[0], [1.5]])("refuses maxKept %s", (n) => expect(() => new InputScratch(n)).toThrow(/maxKept must be an integer >= 1/));
+});
