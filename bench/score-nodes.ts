@@ -225,7 +225,7 @@ async function main() {
   const v8 = await import("node:v8");
   const youngMb = (v8.getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 2 ** 20;
   const semi = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].find((a) => a.startsWith("--max-semi-space-size"));
-  console.log(`\nheap: ${semi ?? "default young generation (deploy/scorer-svc.yaml runs scorer-svc with NODE_OPTIONS=--max-semi-space-size=64; pass it to node here to measure that)"}; new space now ${youngMb.toFixed(0)} MiB`);
+  console.log(`\nheap: ${semi ?? "default young generation (deploy/scorer-svc.yaml runs scorer-svc with NODE_OPTIONS=--max-semi-space-size=8; pass it to node here to measure that)"}; new space now ${youngMb.toFixed(0)} MiB`);
   console.log(`NodeState ingest for ${ingestSeconds}s per run over ${streams} client streams from a worker thread (pre-encoded messages), 1 and ${batch} states per message, with ScoreNodes(1000) in a loop, then alone`);
   let run = 0;
   const classifiedSoFar = async () => {
