@@ -23,6 +23,7 @@ import { SCORER_FLAGS } from "../lib/scorer/config.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 import { startChurn } from "./churn-ingest.js";
+import { GcPauses, formatGc, type GcSummary } from "./gc-pauses.js";
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,7 +116,8 @@ async function main() {
   };
   const D = bundle.interferenceWidth;
   const prof = profileRow(bundle.manifest.workloadProfiles.get(workload.workloadClass)!.profile, bundle.manifest.profileFeatureNames);
-  type Row = { s50: number; s99: number; f50: number; f99: number; hitPct: number };
+  type Row = { s50: number; s99: number; f50: number; f99: number; hitPct: number; gc: GcSummary };
+  const gcPauses = new GcPauses();
   /** Interleaved ScoreNodes / raw-floor runs; `cold` bumps every candidate's slot version before each call. */
   const measure = async (n: number, cold: boolean, iters: number): Promise<Row> => {
     const cand = names.slice(0, n);
@@ -139,6 +141,7 @@ async function main() {
       await floorBundle.predict(input, n);
     }
     const c0 = await cacheHitsMisses();
+    const g0 = performance.now();
     // Interleave so both see the same machine load.
     for (let it = 0; it < iters; it++) {
       let t = performance.now();
@@ -150,14 +153,17 @@ async function main() {
       score.push(performance.now() - t);
       if ((scoresOnly ? r.packedScores.length : r.scores.length) !== n) throw new Error("short answer");
     }
+    const g1 = performance.now();
+    await new Promise((r) => setImmediate(r)); // gc entries are delivered asynchronously
+    const gc = gcPauses.between(g0, g1);
     const c1 = await cacheHitsMisses();
     const hits = c1.hits - c0.hits;
     const looked = hits + c1.misses - c0.misses;
-    return { s50: pct(score, 50), s99: pct(score, 99), f50: pct(floor, 50), f99: pct(floor, 99), hitPct: looked > 0 ? (100 * hits) / looked : 0 };
+    return { s50: pct(score, 50), s99: pct(score, 99), f50: pct(floor, 50), f99: pct(floor, 99), hitPct: looked > 0 ? (100 * hits) / looked : 0, gc };
   };
   const header = "nodes  iters   score p50   score p99   floor p50   floor p99   p50 ratio   p99 ratio   cache hits";
   const line = (n: number, iters: number, r: Row) =>
-    `${String(n).padStart(5)}  ${String(iters).padStart(5)}  ${ms(r.s50).padStart(10)}  ${ms(r.s99).padStart(10)}  ${ms(r.f50).padStart(10)}  ${ms(r.f99).padStart(10)}  ${(r.s50 / r.f50).toFixed(2).padStart(9)}x  ${(r.s99 / r.f99).toFixed(2).padStart(9)}x  ${r.hitPct.toFixed(1).padStart(9)}%`;
+    `${String(n).padStart(5)}  ${String(iters).padStart(5)}  ${ms(r.s50).padStart(10)}  ${ms(r.s99).padStart(10)}  ${ms(r.f50).padStart(10)}  ${ms(r.f99).padStart(10)}  ${(r.s50 / r.f50).toFixed(2).padStart(9)}x  ${(r.s99 / r.f99).toFixed(2).padStart(9)}x  ${r.hitPct.toFixed(1).padStart(9)}%   gc: ${formatGc(r.gc)}`;
   const answer = scoresOnly ? "scores_only (packed scores, as the extender asks)" : "full NodeScore answers";
   console.log(`\nCOLD PATH: ScoreNodes over gRPC vs raw interference.onnx batch (same rows), ${answer};`);
   console.log(`every candidate's slot version bumped before each call (as if each had a new state): no cache hit, all rows run the model (--prediction-cache-profiles ${cacheProfiles})`);
@@ -203,6 +209,7 @@ async function main() {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     console.log(`${String(n).padStart(5)} ${ms(cold.s50).padStart(10)} ${ms(cold.s99).padStart(10)} ${ms(steady.s50).padStart(12)} ${ms(steady.s99).padStart(12)}   ${ratio(steady.s50, cold.s50).padStart(8)} ${ratio(steady.s99, cold.s99).padStart(7)}   ${ms(churnCold.s50).padStart(11)} ${ms(churnCold.s99).padStart(11)}   ${ratio(steady.s50, churnCold.s50).padStart(16)} ${ratio(steady.s99, churnCold.s99).padStart(15)}   ${steady.hitPct.toFixed(1).padStart(5)}%`);
   }
+  gcPauses.stop();
   if (process.argv.includes("--skip-ingest")) {
     client.close();
     raw.close();
@@ -218,7 +225,7 @@ async function main() {
   const v8 = await import("node:v8");
   const youngMb = (v8.getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 2 ** 20;
   const semi = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].find((a) => a.startsWith("--max-semi-space-size"));
-  console.log(`\nheap: ${semi ?? "default young generation (deploy/scorer-svc.yaml runs scorer-svc with NODE_OPTIONS=--max-semi-space-size=64; pass it to node here to measure that)"}; new space now ${youngMb.toFixed(0)} MiB`);
+  console.log(`\nheap: ${semi ?? "default young generation (deploy/scorer-svc.yaml runs scorer-svc with NODE_OPTIONS=--max-semi-space-size=8; pass it to node here to measure that)"}; new space now ${youngMb.toFixed(0)} MiB`);
   console.log(`NodeState ingest for ${ingestSeconds}s per run over ${streams} client streams from a worker thread (pre-encoded messages), 1 and ${batch} states per message, with ScoreNodes(1000) in a loop, then alone`);
   let run = 0;
   const classifiedSoFar = async () => {
