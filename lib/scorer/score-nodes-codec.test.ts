@@ -50,6 +50,47 @@ describe("ScoreNodesRequest codec", () => {
     expect(() => decodeScoreNodesRequest(bytes)).toThrow();
   });
 
+  describe("a repeated candidate list (remembered between requests)", () => {
+    const names = Array.from({ length: 200 }, (_, i) => `node-${i}`);
+    const same = (m: ScoreNodesRequest) => {
+      const bytes = encodeNamesRequest(m);
+      expect(decodeScoreNodesRequest(bytes)).toEqual(ScoreNodesRequest.decode(bytes));
+    };
+    const req = (nodeNames: string[], extra: Partial<ScoreNodesRequest> = {}): ScoreNodesRequest => ({ workload, nodeNames, scoresOnly: false, ...extra });
+
+    it("decodes equal to the generated decoder when the list repeats, grows, shrinks or changes after it", () => {
+      same(req(names));
+      same(req(names, { scoresOnly: true }));
+      same(req(names, { workload: { ...workload, podName: "other" } }));
+      same(req([...names, "node-extra"]));
+      same(req(names.slice(0, 150)));
+      same(req([...names.slice(0, 199), "node-changed"]));
+      same(req(["first", ...names]));
+      same(req(names));
+    });
+
+    it("the remembered list is the names' bytes: a list arriving without the workload, or names split by another field, still decodes right", () => {
+      same(req(names));
+      const namesOnly = Buffer.from(ScoreNodesRequest.encode({ workload: undefined, nodeNames: names, scoresOnly: false }).finish());
+      expect(decodeScoreNodesRequest(namesOnly)).toEqual(ScoreNodesRequest.decode(namesOnly));
+      const a = Buffer.from(ScoreNodesRequest.encode({ workload: undefined, nodeNames: names.slice(0, 100), scoresOnly: false }).finish());
+      const b = Buffer.from(ScoreNodesRequest.encode({ workload, nodeNames: names.slice(100), scoresOnly: false }).finish());
+      const split = Buffer.concat([a, b]);
+      expect(decodeScoreNodesRequest(split)).toEqual(ScoreNodesRequest.decode(split));
+    });
+
+    it("a caller changing the array it got does not change the next decode", () => {
+      const other = names.map((n) => `other-${n}`);
+      const bytes = encodeNamesRequest(req(other));
+      for (let i = 0; i < 3; i++) {
+        const got = decodeScoreNodesRequest(bytes).nodeNames;
+        expect(got).toEqual(other);
+        got[0] = "mutated";
+        got.length = 3;
+      }
+    });
+  });
+
   it("utf8Length agrees with Buffer.byteLength", () => {
     for (const s of ["", "node-1", "ü", "東京", "😀", "a\u0000b"]) expect(utf8Length(s)).toBe(Buffer.byteLength(s));
   });

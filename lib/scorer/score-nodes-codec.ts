@@ -77,6 +77,10 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
   let sawWorkload = false;
   const nodeNames: string[] = [];
   let scoresOnly = false;
+  // The run of node_names fields decoded here: [namesStart, namesEnd), -1 when none or interrupted.
+  let namesStart = -1;
+  let namesEnd = -1;
+  let namesRun = true;
   while (pos < end) {
     const tag = buf[pos]!;
     if (tag === 0x18 && withScoresOnly && pos + 1 < end && buf[pos + 1]! < 0x80) {
@@ -85,18 +89,43 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
       continue;
     }
     if (tag !== 0x0a && tag !== 0x12) return fallback(bytes);
+    if (tag === 0x12 && nodeNames.length === 0 && lastNames.bytes.length > 0 && startsWith(buf, pos, lastNames.bytes)) {
+      // The same candidate list as an earlier request (kube-scheduler sends the same nodes for pod
+      // after pod): its strings, whose hashes V8 has cached, make the store lookups cheaper.
+      for (const n of lastNames.names) nodeNames.push(n);
+      pos += lastNames.bytes.length;
+      namesRun = false;
+      continue;
+    }
     const len = readVarint(buf, pos + 1, end, cur);
     if (len < 0 || cur.pos + len > end) return fallback(bytes);
     const start = cur.pos;
+    if (tag === 0x12) {
+      if (namesStart < 0) namesStart = pos;
+      else if (namesEnd !== pos) namesRun = false;
+      nodeNames.push(readUtf8(buf, start, start + len));
+      namesEnd = start + len;
+    }
     pos = start + len;
-    if (tag === 0x12) nodeNames.push(readUtf8(buf, start, pos));
-    else {
+    if (tag === 0x0a) {
       if (sawWorkload) return fallback(bytes);
       sawWorkload = true;
       workload = WorkloadSpec.decode(buf.subarray(start, pos));
     }
   }
+  if (namesRun && namesStart >= 0 && nodeNames.length >= MIN_REMEMBERED_NAMES) {
+    lastNames = { bytes: Buffer.from(buf.subarray(namesStart, namesEnd)), names: nodeNames.slice() };
+  }
   return (withScoresOnly ? { workload, nodeNames, scoresOnly } : { workload, nodeNames }) as T;
+}
+
+/** Lists shorter than this are decoded every time (remembering them would not pay). */
+const MIN_REMEMBERED_NAMES = 64;
+/** The node_names fields of the last decoded list (complete fields, as on the wire) and their strings. */
+let lastNames: { bytes: Buffer; names: readonly string[] } = { bytes: EMPTY, names: [] };
+
+function startsWith(buf: Buffer, pos: number, prefix: Buffer): boolean {
+  return buf.length - pos >= prefix.length && buf.compare(prefix, 0, prefix.length, pos, pos + prefix.length) === 0;
 }
 
 export const decodeScoreNodesRequest = (b: Uint8Array): ScoreNodesRequest => decodeNamesRequest(b, (x) => ScoreNodesRequest.decode(x), true);
