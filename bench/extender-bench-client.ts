@@ -3,12 +3,8 @@
 //    headers Go's net/http sends, then the body) and reads the answer by Content-Length;
 //  - the node-state churn: an IngestNodeStates stream that gives every node a new state
 //    (higher sequence, slightly different features) `hz` times per second, as the agents do.
-import * as grpc from "@grpc/grpc-js";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
-import { ScorerServiceClient, type IngestNodeStatesResponse } from "../gen/overseer/v1/scorer_service.js";
-import { nodeState } from "../lib/scorer/testing/node-states.js";
-import { BUSY } from "./extender-bench-servers.js";
 
 /** The request bytes kube-scheduler's Go client writes for one prioritize call. */
 export function encodeHttpPost(port: number, path: string, body: string): Buffer {
@@ -116,67 +112,4 @@ export class KeepAliveConnection {
     if (extra !== 0) p?.reject(new Error(`${extra} bytes after the answer`));
     else p?.resolve(performance.now() - p.t0);
   }
-}
-
-export interface Churn {
-  /** Ends the stream; the states sent and scorer-svc's IngestNodeStates summary. */
-  stop(): Promise<{ sent: number; accepted: number; seconds: number }>;
-}
-
-// Sequence numbers per node, kept across churn runs (scorer-svc ignores an older or equal one);
-// the initial ingest used sequence 1.
-const sequences = new Map<string, number>();
-
-/**
- * Every node of node-0..node-(nodes-1) gets a new state `hz` times per second, sent in batches
- * every 50 ms (the agent interval is 1 s; agents are not synchronised, so updates are spread).
- */
-export function startChurn(address: string, nodes: number, hz: number): Churn {
-  const client = new ScorerServiceClient(address, grpc.credentials.createInsecure());
-  let summary: IngestNodeStatesResponse | undefined;
-  let failure: Error | undefined;
-  let finished: () => void = () => undefined;
-  const done = new Promise<void>((r) => (finished = r));
-  const stream = client.ingestNodeStates((e, r) => {
-    if (e) failure = e;
-    else summary = r;
-    finished();
-  });
-  const tickMs = 50;
-  const perTick = (nodes * hz * tickMs) / 1000;
-  let owed = 0;
-  let next = 0;
-  let sent = 0;
-  const started = performance.now();
-  const timer = setInterval(() => {
-    owed += perTick;
-    const count = Math.floor(owed);
-    owed -= count;
-    if (count === 0) return;
-    const states = [];
-    for (let k = 0; k < count; k++) {
-      const i = next;
-      next = (next + 1) % nodes;
-      const name = `node-${i}`;
-      const sequence = (sequences.get(name) ?? 1) + 1;
-      sequences.set(name, sequence);
-      // A little noise on a few features, so each state really differs from the last.
-      const jitter = (sequence % 7) / 100;
-      const features = i % 3 === 0 ? { ...BUSY, cpu_utilization_fraction: 0.6 + jitter } : { cpu_utilization_fraction: 0.2 + jitter, mem_bandwidth_fraction_of_peak: 0.05 + jitter / 2 };
-      states.push(nodeState(name, { sequence, features }));
-    }
-    sent += count;
-    stream.write({ state: undefined, states });
-  }, tickMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      const seconds = (performance.now() - started) / 1000;
-      stream.end();
-      await done;
-      client.close();
-      if (failure) throw failure;
-      return { sent, accepted: summary?.accepted ?? 0, seconds };
-    },
-  };
 }

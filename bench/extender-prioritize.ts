@@ -46,7 +46,8 @@ import { createExtenderService } from "../lib/extender/service.js";
 import { encodeHostPrioritiesJson } from "../lib/extender/wire.js";
 import { decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest } from "../lib/scorer/score-nodes-codec.js";
 import { encodeScoreNodesResponse } from "../lib/scorer/wire.js";
-import { encodeHttpPost, KeepAliveConnection, startChurn } from "./extender-bench-client.js";
+import { startChurn } from "./churn-ingest.js";
+import { encodeHttpPost, KeepAliveConnection } from "./extender-bench-client.js";
 import { forkChild, type Child, type ExtenderChildInfo, type ScorerChildInfo } from "./extender-bench-children.js";
 import { percentile, PRIORITIZE_PATH, requestBody, startConstantScorer, startNoopEndpoint, startRealScorer, type RealScorer } from "./extender-bench-servers.js";
 
@@ -298,6 +299,7 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   const cpuCells = (v: number[]) => v.map((x) => f(x, 3).padStart(13)).join("");
   const extIndex = layout.probes.findIndex((p) => p.name === "extender");
+  let churnRuns = 0;
   for (const n of opts.sizes) {
     const body = requestBody(n);
     const rows: [string, number, boolean][] = [
@@ -307,7 +309,10 @@ async function main(): Promise<void> {
     if (layout.realPort !== undefined) rows.push([`extender+real churn ${opts.churnHz}`, layout.realPort, true]);
     let base: Result | undefined;
     for (const [name, port, isReal] of rows) {
-      const churn = isReal && opts.churnHz > 0 ? startChurn(layout.realAddress!, n, opts.churnHz) : undefined;
+      // Each churn starts its sequences above every earlier one (the initial ingest used 1).
+      const churn = isReal && opts.churnHz > 0
+        ? startChurn({ address: layout.realAddress!, names: Array.from({ length: n }, (_, i) => `node-${i}`), hzPerNode: opts.churnHz, firstSequence: 1_000_000 * ++churnRuns })
+        : undefined;
       if (churn) {
         // The churn's own cost, with no prioritize calls: 1 s of ingest (and regime) work alone.
         await new Promise((r) => setTimeout(r, 300));
