@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { ScorerServiceClient, type ScoreNodesRequest, type ScoreNodesResponse } from "../gen/overseer/v1/scorer_service.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
+import { floorRows } from "../lib/scorer/testing/floor-rows.js";
 import { decodeExtenderBody } from "../lib/extender/body-scan.js";
 import { encodeHostPrioritiesJson } from "../lib/extender/wire.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
@@ -124,16 +125,7 @@ export async function startRealScorer(nodes: number, onnxThreads: number, bundle
     bundleSource: bundle.source,
     modelVersion: model.manifest.version,
     async measureInference(rows, seconds) {
-      const D = model.interferenceWidth;
-      const F2 = 2 * model.featureCount;
-      const P = model.profileCount;
-      const input = new Float32Array(rows * D);
-      for (let i = 0; i < rows; i++) {
-        const rec = scorer.store.get(`node-${i}`)!;
-        input.set(rec.row, i * D);
-        const probs = rec.regimeProbs;
-        for (let k = 0; k < model.regimeCount; k++) input[i * D + F2 + P + k] = probs ? probs[model.manifest.regimes[k]!]! : k === 0 ? 1 : 0;
-      }
+      const input = floorRows(scorer.store, Array.from({ length: rows }, (_, i) => `node-${i}`), model);
       const lat: number[] = [];
       const end = performance.now() + (seconds * 1000) / 2;
       for (let i = 0; i < 5; i++) await model.predict(input, rows);

@@ -17,6 +17,7 @@ import { NodeState as NodeStateMsg, type NodeState } from "../gen/overseer/v1/no
 import { profileRow } from "../lib/bundle/model-input.js";
 import { loadBundle } from "../lib/bundle/load-bundle.js";
 import { makeBundleDir } from "../lib/bundle/testing/fixture-dir.js";
+import { floorRows } from "../lib/scorer/testing/floor-rows.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { createScorerClient } from "../lib/scorer/client.js";
 import { SCORER_FLAGS } from "../lib/scorer/config.js";
@@ -114,7 +115,6 @@ async function main() {
     const get = async (m: string) => (await scorer.registry.getSingleMetric(m)!.get()).values[0]?.value ?? 0;
     return { hits: await get("overseer_scorer_prediction_cache_hits_total"), misses: await get("overseer_scorer_prediction_cache_misses_total") };
   };
-  const D = bundle.interferenceWidth;
   const prof = profileRow(bundle.manifest.workloadProfiles.get(workload.workloadClass)!.profile, bundle.manifest.profileFeatureNames);
   type Row = { s50: number; s99: number; f50: number; f99: number; hitPct: number; gc: GcSummary };
   const gcPauses = new GcPauses();
@@ -126,13 +126,7 @@ async function main() {
       if (cold) for (const sl of slots) scorer.store.slab.touch(sl);
     };
     // The floor: the same rows the scorer builds (current state of each candidate), straight into onnxruntime.
-    const input = new Float32Array(n * D);
-    cand.forEach((name, i) => {
-      const rec = scorer.store.get(name)!;
-      input.set(rec.row, i * D);
-      input.set(prof, i * D + rec.row.length);
-      for (let k = 0; k < bundle.regimeCount; k++) input[i * D + rec.row.length + prof.length + k] = rec.regimeProbs?.[bundle.manifest.regimes[k]!] ?? 0;
-    });
+    const input = floorRows(scorer.store, cand, bundle, prof);
     const score: number[] = [];
     const floor: number[] = [];
     for (let w = 0; w < 10; w++) {
@@ -167,14 +161,18 @@ async function main() {
   const answer = scoresOnly ? "scores_only (packed scores, as the extender asks)" : "full NodeScore answers";
   console.log(`\nCOLD PATH: ScoreNodes over gRPC vs raw interference.onnx batch (same rows), ${answer};`);
   console.log(`every candidate's slot version bumped before each call (as if each had a new state): no cache hit, all rows run the model (--prediction-cache-profiles ${cacheProfiles})`);
-  console.log(header);
-  const summary: Record<number, { cold: Row; steady?: Row; churnCold?: Row }> = {};
-  for (const n of SIZES) {
-    const iters = ITERATIONS[n] ?? 60;
-    const r = await measure(n, true, iters);
-    summary[n] = { cold: r };
-    console.log(line(n, iters, r));
-  }
+  const summary: Record<number, { cold?: Row; steady?: Row; churnCold?: Row }> = Object.fromEntries(SIZES.map((n) => [n, {}]));
+  /** One table: every size, cold (slot versions bumped before each call) or not, printed and kept under `key`. */
+  const table = async (key: "cold" | "steady" | "churnCold", cold: boolean) => {
+    console.log(header);
+    for (const n of SIZES) {
+      const iters = ITERATIONS[n] ?? 60;
+      const r = await measure(n, cold, iters);
+      summary[n]![key] = r;
+      console.log(line(n, iters, r));
+    }
+  };
+  await table("cold", true);
   let churnReport = "";
   if (churnHz > 0) {
     const churn = startChurn({ address: `127.0.0.1:${scorer.grpcPort}`, names, hzPerNode: churnHz, firstSequence: CHURN_FIRST_SEQUENCE });
@@ -182,22 +180,10 @@ async function main() {
     console.log(`\nSTEADY STATE: the same calls while a background ingest gives each of the ${names.length} nodes ${churnHz} new state(s) per second (${Math.round(churnHz * names.length)} states/s over gRPC; regimes classified by the decisions and the background flush every ${regimeFlush} ms);`);
     console.log("the prediction cache serves the candidates whose state and regime did not change since an earlier call. The floor still runs ALL n rows:");
     console.log("the ratio to it is the gain of not re-running the model, not the scorer's overhead over inference (that is the cold table).");
-    console.log(header);
-    for (const n of SIZES) {
-      const iters = ITERATIONS[n] ?? 60;
-      const r = await measure(n, false, iters);
-      summary[n]!.steady = r;
-      console.log(line(n, iters, r));
-    }
+    await table("steady", false);
     // The cache's own effect: the same churn (ingest, decision-time classification), every candidate bumped.
     console.log("\nCOLD UNDER THE SAME CHURN: every candidate's slot version bumped before each call, as in the cold table, while the churn goes on");
-    console.log(header);
-    for (const n of SIZES) {
-      const iters = ITERATIONS[n] ?? 60;
-      const r = await measure(n, true, iters);
-      summary[n]!.churnCold = r;
-      console.log(line(n, iters, r));
-    }
+    await table("churnCold", true);
     const c = await churn.stop();
     churnReport = ` (churn: ${c.accepted} of ${c.sent} states accepted in ${c.seconds.toFixed(1)} s = ${Math.round(c.accepted / c.seconds)}/s)`;
   }
@@ -205,7 +191,7 @@ async function main() {
   console.log("nodes   cold p50   cold p99   steady p50   steady p99   steady/cold p50 p99   cold-under-churn p50 p99   steady/cold-under-churn p50 p99   hits");
   for (const n of SIZES) {
     const { cold, steady, churnCold } = summary[n]!;
-    if (!steady || !churnCold) continue;
+    if (!cold || !steady || !churnCold) continue;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     console.log(`${String(n).padStart(5)} ${ms(cold.s50).padStart(10)} ${ms(cold.s99).padStart(10)} ${ms(steady.s50).padStart(12)} ${ms(steady.s99).padStart(12)}   ${ratio(steady.s50, cold.s50).padStart(8)} ${ratio(steady.s99, cold.s99).padStart(7)}   ${ms(churnCold.s50).padStart(11)} ${ms(churnCold.s99).padStart(11)}   ${ratio(steady.s50, churnCold.s50).padStart(16)} ${ratio(steady.s99, churnCold.s99).padStart(15)}   ${steady.hitPct.toFixed(1).padStart(5)}%`);
   }

@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { ScorerServiceClient, type WorkloadSpec } from "../gen/overseer/v1/scorer_service.js";
 import { loadBundle } from "../lib/bundle/load-bundle.js";
 import { profileRow } from "../lib/bundle/model-input.js";
+import { floorRows } from "../lib/scorer/testing/floor-rows.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { SCORER_FLAGS } from "../lib/scorer/config.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
@@ -70,15 +71,8 @@ async function main() {
   // The floor: the same rows straight into onnxruntime on this thread.
   const bundle = scorer.holder.current()!;
   const floorBundle = await loadBundle(bundleDir, { runner: "inline", intraOpThreads: 1 });
-  const D = bundle.interferenceWidth;
   const prof = profileRow(bundle.manifest.workloadProfiles.get(workload.workloadClass)!.profile, bundle.manifest.profileFeatureNames);
-  const input = new Float32Array(nodes * D);
-  names.forEach((name, i) => {
-    const rec = scorer.store.get(name)!;
-    input.set(rec.row, i * D);
-    input.set(prof, i * D + rec.row.length);
-    for (let k = 0; k < bundle.regimeCount; k++) input[i * D + rec.row.length + prof.length + k] = rec.regimeProbs?.[bundle.manifest.regimes[k]!] ?? 0;
-  });
+  const input = floorRows(scorer.store, names, bundle, prof);
   // CPU time of this thread (client, scorer-svc and regime-svc all run on it; the churn and the
   // inference worker have their own threads), from /proc: less skewed by other processes than wall time.
   const threadCpuMs = (): number => {
