@@ -170,12 +170,13 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
         if (takenNames.has(name)) continue;
         const rec = o.store.get(name);
         if (!rec) continue;
-        if (!disabled && !coolingDown && taken.length < o.maxNodes && o.store.isPending(name) && needsModel(rec, nowMs)) {
+        const pending = o.store.isPending(name);
+        if (pending && !disabled && !coolingDown && taken.length < o.maxNodes && needsModel(rec, nowMs)) {
           taken.push(o.store.claimPending(name)!);
           takenNames.add(name);
           continue;
         }
-        if (o.store.isPending(name)) pendingLeft++;
+        if (pending) pendingLeft++;
         cached += noteCached(rec, links);
       }
       const outcome: InlineOutcome = taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : "none";
