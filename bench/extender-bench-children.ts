@@ -106,9 +106,9 @@ function serve(ready: unknown, handlers: Record<string, Handler>, stop: () => Pr
   });
 }
 
-async function scorerMain(a: { nodes: number; onnxThreads: number; bundleDir?: string; withReal: boolean }): Promise<void> {
+async function scorerMain(a: { nodes: number; onnxThreads: number; bundleDir?: string; withReal: boolean; decisionClassifyMax?: number }): Promise<void> {
   const fake = await startConstantScorer();
-  const real = a.withReal ? await startRealScorer(a.nodes, a.onnxThreads, a.bundleDir) : undefined;
+  const real = a.withReal ? await startRealScorer(a.nodes, a.onnxThreads, a.bundleDir, a.decisionClassifyMax) : undefined;
   const info: ScorerChildInfo = {
     fakeAddress: fake.address,
     realAddress: real?.address,

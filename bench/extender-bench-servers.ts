@@ -14,6 +14,7 @@ import { decodeExtenderBody } from "../lib/extender/body-scan.js";
 import { encodeHostPrioritiesJson } from "../lib/extender/wire.js";
 import { startRegimeService } from "../lib/regime/regime-server.js";
 import { startScorerService } from "../lib/scorer/scorer-server.js";
+import { SCORER_FLAGS } from "../lib/scorer/config.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 import { FAST_SCORER_SERVICE_DEFINITION } from "../lib/scorer/wire.js";
 
@@ -91,7 +92,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** scorer-svc with a real regime-svc and the bundle (or the synthetic test bundle), fed node-0..node-N-1. */
-export async function startRealScorer(nodes: number, onnxThreads: number, bundleDir: string | undefined): Promise<RealScorer> {
+/** `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max). */
+export async function startRealScorer(nodes: number, onnxThreads: number, bundleDir: string | undefined, decisionClassifyMax?: number): Promise<RealScorer> {
   const bundle = bundleDir ? { dir: bundleDir, root: undefined, source: bundleDir } : await makeBundleDir({ synthetic: true });
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
@@ -99,7 +101,9 @@ export async function startRealScorer(nodes: number, onnxThreads: number, bundle
   });
   const scorer = await startScorerService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
-    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000, regimeFlush: 10, regimeBatch: 1024,
+    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000,
+    // As deployed: background catch-up every second, decisions classify their candidates' fresh states.
+    regimeFlush: SCORER_FLAGS.regimeFlush.default!, regimeBatch: SCORER_FLAGS.regimeBatch.default!, decisionClassifyMax,
     freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
     maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
   });

@@ -31,7 +31,7 @@
 //
 // Usage: node dist/bench/extender-prioritize.js [--processes] [--sizes 100,1000,5000] [--seconds 3]
 //        [--concurrency 4] [--no-scorer] [--onnx-threads 1] [--bundle-dir models/default]
-//        [--churn-per-node-hz 1] [--telemetry]
+//        [--churn-per-node-hz 1] [--telemetry] [--decision-classify-max N (scorer-svc's flag; default: its default)]
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Registry } from "prom-client";
@@ -63,10 +63,12 @@ interface Options {
   churnHz: number;
   /** --processes only: children under the OpenTelemetry preload (spans recorded, not exported). */
   telemetry: boolean;
+  /** scorer-svc's --decision-classify-max; undefined: its default. */
+  decisionClassifyMax: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false, decisionClassifyMax: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -79,12 +81,14 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--processes") o.processes = true;
     else if (flag === "--churn-per-node-hz") o.churnHz = Number(value());
     else if (flag === "--telemetry") o.telemetry = true;
+    else if (flag === "--decision-classify-max") o.decisionClassifyMax = Number(value());
     else throw new Error(`unknown flag ${flag} (see the usage at the top of bench/extender-prioritize.ts)`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !Number.isInteger(o.concurrency) || o.concurrency < 1) {
     throw new Error("bad --sizes/--seconds/--concurrency");
   }
   if (!(o.churnHz >= 0) || o.churnHz > 20) throw new Error("--churn-per-node-hz must be within [0, 20]");
+  if (o.decisionClassifyMax !== undefined && !(Number.isInteger(o.decisionClassifyMax) && o.decisionClassifyMax >= 0)) throw new Error("--decision-classify-max must be an integer >= 0");
   if (o.telemetry && !o.processes) throw new Error("--telemetry needs --processes (the preload must load before the services)");
   return o;
 }
@@ -230,7 +234,7 @@ async function inProcessLayout(opts: Options): Promise<Layout> {
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const start = (address: string) => startExtender(parseExtenderConfig([...argv, "--scorer-address", address], {}), { registry: new Registry(), logger: silentLogger });
   const extFake = await start(fake.address);
-  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir) : undefined;
+  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, opts.decisionClassifyMax) : undefined;
   const extReal: Extender | undefined = real ? await start(real.address) : undefined;
   const degradedIn = async (ext: Extender | undefined) => /_total\{/.test(ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "");
   return {
@@ -260,6 +264,7 @@ async function processesLayout(opts: Options): Promise<Layout> {
     nodes: Math.max(...opts.sizes),
     onnxThreads: opts.onnxThreads,
     bundleDir: opts.bundleDir,
+    decisionClassifyMax: opts.decisionClassifyMax,
     withReal: opts.withScorer,
   }, opts.telemetry);
   const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress }, opts.telemetry);
