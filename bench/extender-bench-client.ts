@@ -15,29 +15,51 @@ export function encodeHttpPost(port: number, path: string, body: string): Buffer
   return Buffer.concat([Buffer.from(head, "latin1"), bytes]);
 }
 
-const HEADER_END = Buffer.from("\r\n\r\n");
+const HEADER_END = "\r\n\r\n";
 
-/** One keep-alive connection, one request at a time (kube-scheduler does not pipeline). */
+/**
+ * One keep-alive connection, one request at a time (kube-scheduler does not pipeline). Answers are
+ * read into one buffer reused for every read (net's `onread`), so the load generator does not
+ * allocate per answer: its own garbage collections would otherwise show up in every row's tail
+ * (kube-scheduler is a Go program; this client stands in for it and should cost as little).
+ */
 export class KeepAliveConnection {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private need = -1;
+  /** The answer's head so far (latin1), until its blank line has been seen. */
+  private head = "";
+  /** Body bytes still to come; -1 while the head is incomplete. */
+  private remaining = -1;
   private pending: { resolve: (ms: number) => void; reject: (e: Error) => void; t0: number } | undefined;
   private keepBody = false;
+  private bodyParts: Buffer[] = [];
   private body: Buffer | undefined;
+  private readonly socket: net.Socket;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("error", (e) => this.fail(e));
     socket.on("close", () => this.fail(new Error("connection closed by the server")));
   }
 
   static open(port: number): Promise<KeepAliveConnection> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, "127.0.0.1", () => {
+      let conn: KeepAliveConnection | undefined;
+      const readBuffer = Buffer.allocUnsafe(256 * 1024);
+      const s = net.connect({
+        port,
+        host: "127.0.0.1",
+        onread: {
+          buffer: readBuffer,
+          callback: (n: number, buf: Uint8Array) => {
+            conn?.onData(buf as Buffer, n);
+            return true;
+          },
+        },
+      });
+      s.once("connect", () => {
         s.off("error", reject);
-        resolve(new KeepAliveConnection(s));
+        conn = new KeepAliveConnection(s);
+        resolve(conn);
       });
       s.once("error", reject);
     });
@@ -75,15 +97,14 @@ export class KeepAliveConnection {
     p?.reject(e);
   }
 
-  private onData(c: Buffer): void {
-    this.chunks.push(c);
-    this.size += c.length;
-    if (this.need < 0) {
-      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-      this.chunks = [all];
-      const end = all.indexOf(HEADER_END);
+  /** `buf[0, n)` was just read (the shared read buffer: used before returning, never kept). */
+  private onData(buf: Buffer, n: number): void {
+    let at = 0;
+    if (this.remaining < 0) {
+      this.head += buf.toString("latin1", 0, n);
+      const end = this.head.indexOf(HEADER_END);
       if (end < 0) return;
-      const head = all.toString("latin1", 0, end);
+      const head = this.head.slice(0, end);
       const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
       const length = /\r\ncontent-length: *(\d+)/i.exec(head);
       if (!status || !length) {
@@ -96,19 +117,23 @@ export class KeepAliveConnection {
         this.socket.destroy();
         return;
       }
-      this.need = end + HEADER_END.length + Number(length[1]);
+      // Bytes of this read after the head (the head text is latin1: one char per byte).
+      at = n - (this.head.length - end - HEADER_END.length);
+      this.head = "";
+      this.remaining = Number(length[1]);
     }
-    if (this.size < this.need) return;
-    const extra = this.size - this.need;
-    if (this.keepBody) {
-      const all = Buffer.concat(this.chunks, this.size);
-      this.body = all.subarray(all.indexOf(HEADER_END) + HEADER_END.length, this.need);
-    }
+    const take = Math.min(this.remaining, n - at);
+    if (this.keepBody) this.bodyParts.push(Buffer.from(buf.subarray(at, at + take)));
+    this.remaining -= take;
+    const extra = n - at - take;
+    if (this.remaining > 0) return;
     const p = this.pending;
     this.pending = undefined;
-    this.chunks = [];
-    this.size = 0;
-    this.need = -1;
+    this.remaining = -1;
+    if (this.keepBody) {
+      this.body = Buffer.concat(this.bodyParts);
+      this.bodyParts = [];
+    }
     if (extra !== 0) p?.reject(new Error(`${extra} bytes after the answer`));
     else p?.resolve(performance.now() - p.t0);
   }
