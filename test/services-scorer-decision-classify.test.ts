@@ -118,3 +118,43 @@ describe("decision-time classification when regime-svc does not answer", () => {
     }
   });
 });
+
+describe("decision-time classification spaced by --decision-classify-interval (real regime-svc)", () => {
+  it("inside the interval a decision scores cached regimes (marked stale), and calls regime-svc only for a never-classified candidate", async () => {
+    const bundle = await makeBundleDir({ synthetic: true });
+    const regime = await startRegimeService(regimeConfig(bundle.dir));
+    const scorer = await startScorerService({ ...scorerConfig(bundle.dir, `127.0.0.1:${regime.grpcPort}`), regimeFlush: NO_BACKGROUND_FLUSH_MS, decisionClassifyInterval: 600_000 });
+    const address = `127.0.0.1:${scorer.grpcPort}`;
+    const client = createScorerClient(address, { timeoutMs: 5000 });
+    try {
+      await ingest(address, [nodeState("a"), nodeState("b")]);
+      await client.scoreNodes({ workload: upf, nodeNames: ["a", "b"] });
+      expect(scorer.store.get("a")).toMatchObject({ regimeStale: false, regimeOf: { sequence: 1 } });
+
+      await ingest(address, [nodeState("a", { sequence: 2, features: BUSY })]);
+      const r = await client.explainScores({ workload: upf, nodeNames: ["a", "b"] });
+      const [a, b] = r.explanations;
+      expect(a!.summary).toMatch(/STALE/); // scored with the regime of sequence 1
+      expect(a!.score!.regime).not.toBe(Regime.REGIME_UNSPECIFIED);
+      expect(b!.summary).not.toMatch(/STALE/);
+      expect(scorer.store.isPending("a")).toBe(true); // left to the next inline call or the batcher
+      expect(await metricsText(scorer)).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="throttled"\} 1/);
+
+      // A never-classified candidate is classified inline even inside the interval; the pending
+      // candidate with a cached regime rides along in the same call.
+      await ingest(address, [nodeState("fresh")]);
+      const r2 = await client.explainScores({ workload: upf, nodeNames: ["a", "fresh"] });
+      for (const e of r2.explanations) expect(e.summary).not.toMatch(/STALE|worst over every regime/);
+      expect(scorer.store.isPending("a") || scorer.store.isPending("fresh")).toBe(false);
+      expect(scorer.store.get("a")).toMatchObject({ regimeStale: false, regimeOf: { sequence: 2 } });
+      const text = await metricsText(scorer);
+      expect(text).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="ok"\} 2/);
+      expect(text).toMatch(/overseer_scorer_decision_classified_nodes_total 4/);
+    } finally {
+      client.close();
+      await scorer.stop();
+      await regime.stop();
+      await rm(bundle.root, { recursive: true, force: true });
+    }
+  });
+});

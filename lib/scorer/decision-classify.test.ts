@@ -31,12 +31,12 @@ function harness(nodes: string[], o: Partial<DecisionClassifierOptions> & { resp
   const store = new NodeStateStore({ maxNodes: 100, now: () => clock.ms });
   for (const n of nodes) store.upsert(nodeState(n, { observedAt: new Date(NOW) }));
   const h: Harness = { store, calls: [], outcomes: [], requeued: 0, clock, dc: undefined as never };
-  const byVector = new Map<FeatureVector, string>();
-  for (const r of store.values()) byVector.set(r.state.features!, r.name);
+  // Which node a vector belongs to (states ingested later included).
+  const nameOf = (v: FeatureVector) => [...store.values()].find((r) => r.state.features === v)?.name ?? "?";
   h.dc = createDecisionClassifier({
     store,
     classify: (vs) => {
-      h.calls.push(vs.map((v) => byVector.get(v) ?? "?"));
+      h.calls.push(vs.map(nameOf));
       return o.respond ? o.respond(vs) : Promise.resolve(answer(vs));
     },
     timeoutMs: 50,
@@ -158,6 +158,58 @@ describe("decision-time classification", () => {
     const r = await h.dc.classifyCandidates(["a", "b"]);
     expect(r.outcome).toBe("error");
     expect(h.store.pendingCount).toBe(2);
+  });
+
+  it("interval: a decision within --decision-classify-interval of the last inline call scores cached regimes (stale) and leaves them queued", async () => {
+    const h = harness(["a", "b"], { minIntervalMs: 100 });
+    expect((await h.dc.classifyCandidates(["a", "b"])).outcome).toBe("ok");
+    // Both publish a newer state: pending again, their regime now belongs to the older state.
+    for (const n of ["a", "b"]) h.store.upsert(nodeState(n, { sequence: 2, observedAt: new Date(NOW) }));
+    h.clock.ms += 99;
+    const r = await h.dc.classifyCandidates(["a", "b"]);
+    expect(r).toEqual({ outcome: "throttled", classified: 0, cached: 2, pendingLeft: 2 });
+    expect(h.calls).toEqual([["a", "b"]]);
+    expect(h.store.isPending("a") && h.store.isPending("b")).toBe(true);
+    expect(h.store.get("a")).toMatchObject({ regimeStale: true, regime: { regime: Regime.REGIME_QUIET } });
+    // Once the interval has passed, the next decision classifies them itself.
+    h.clock.ms += 1;
+    expect(await h.dc.classifyCandidates(["b", "a"])).toEqual({ outcome: "ok", classified: 2, cached: 0, pendingLeft: 0 });
+    expect(h.calls).toEqual([["a", "b"], ["b", "a"]]);
+    expect(h.outcomes).toEqual(["ok", "throttled", "ok"]);
+    expect(h.store.get("a")).toMatchObject({ regimeStale: false });
+  });
+
+  it("interval: a never-classified candidate is classified inline even within the interval, the pending ones ride along", async () => {
+    const h = harness(["a", "b"], { minIntervalMs: 100 });
+    await h.dc.classifyCandidates(["a", "b"]);
+    for (const n of ["a", "b"]) h.store.upsert(nodeState(n, { sequence: 2, observedAt: new Date(NOW) }));
+    h.store.upsert(nodeState("new", { observedAt: new Date(NOW) }));
+    h.clock.ms += 10;
+    const r = await h.dc.classifyCandidates(["a", "new", "b"]);
+    expect(h.calls).toEqual([["a", "b"], ["new", "a", "b"]]);
+    expect(r).toEqual({ outcome: "ok", classified: 3, cached: 0, pendingLeft: 0 });
+    expect(h.store.get("new")).toMatchObject({ regimeStale: false, regime: { regime: Regime.REGIME_QUIET } });
+  });
+
+  it("interval: the riders respect the cap; the ones left over stay queued with their cached regime", async () => {
+    const h = harness(["a", "b"], { minIntervalMs: 100, maxNodes: 2 });
+    await h.dc.classifyCandidates(["a", "b"]);
+    for (const n of ["a", "b"]) h.store.upsert(nodeState(n, { sequence: 2, observedAt: new Date(NOW) }));
+    h.store.upsert(nodeState("new", { observedAt: new Date(NOW) }));
+    const r = await h.dc.classifyCandidates(["a", "b", "new"]);
+    expect(h.calls[1]).toEqual(["new", "a"]);
+    expect(r).toEqual({ outcome: "ok", classified: 2, cached: 1, pendingLeft: 1 });
+    expect(h.store.isPending("b")).toBe(true);
+  });
+
+  it("interval 0 (and absent): every decision with pending candidates classifies", async () => {
+    for (const minIntervalMs of [0, undefined]) {
+      const h = harness(["a"], minIntervalMs === undefined ? {} : { minIntervalMs });
+      await h.dc.classifyCandidates(["a"]);
+      h.store.upsert(nodeState("a", { sequence: 2, observedAt: new Date(NOW) }));
+      expect((await h.dc.classifyCandidates(["a"])).outcome).toBe("ok");
+      expect(h.calls).toEqual([["a"], ["a"]]);
+    }
   });
 
   it("a newer state arriving during the call: the answer is cached as stale and the node stays pending", async () => {

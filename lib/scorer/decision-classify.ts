@@ -11,13 +11,25 @@
 // proceeds with the cached regime marked stale (or the worst over every regime when never
 // classified), and inline classification pauses for a cool-down (1 s, doubling to 16 s) so a slow
 // regime-svc does not add its deadline to every decision. The request never fails because of it.
+//
+// At high decision rates one Classify round trip per decision would cost more than the scoring
+// (kube-scheduler at hundreds of pods/s finds a few just-published candidates in nearly every
+// call). So inline calls are spaced at least `minIntervalMs` apart: a decision inside the interval
+// makes a call only when a candidate was never classified (it would otherwise cost a model row per
+// regime and the worst case; the other pending candidates then ride along), and otherwise scores
+// with the cached regimes (marked stale), which the next inline call or the background batcher
+// refreshes. A few decisions per second all still
+// classify their own candidates.
 import { isSpanContextValid, SpanStatusCode, trace, type Link, type SpanContext } from "@opentelemetry/api";
 import type { LogFn } from "../bundle/bundle-holder.js";
 import type { NodeRecord, NodeStateStore, PendingEntry } from "./node-state-store.js";
 import type { ClassifyFn } from "./regime-batcher.js";
 
-/** none: no candidate waited; disabled: --decision-classify-max 0; cooldown: paused after a failure. */
-export type InlineOutcome = "none" | "ok" | "timeout" | "error" | "cooldown" | "disabled";
+/**
+ * none: no candidate waited; disabled: --decision-classify-max 0; cooldown: paused after a failure;
+ * throttled: candidates waited, but an inline call was made less than --decision-classify-interval ago.
+ */
+export type InlineOutcome = "none" | "ok" | "timeout" | "error" | "cooldown" | "disabled" | "throttled";
 
 export interface InlineClassifyResult {
   outcome: InlineOutcome;
@@ -38,6 +50,11 @@ export interface DecisionClassifierOptions {
   timeoutMs: number;
   /** Most candidates classified inline per call; 0 disables decision-time classification. */
   maxNodes: number;
+  /**
+   * Least time between two inline Classify calls (0 or absent: every decision may make one). Inside
+   * it only never-classified candidates are classified inline.
+   */
+  minIntervalMs?: number;
   freshnessMs: () => number;
   now: () => number;
   /** Vectors sent (for the batch-size histogram). */
@@ -78,6 +95,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function createDecisionClassifier(o: DecisionClassifierOptions): DecisionClassifier {
   let cooldownMs = 0;
   let pausedUntilMs = 0;
+  const minIntervalMs = o.minIntervalMs ?? 0;
+  let lastInlineMs = -Infinity;
 
   /** Model-bound candidates only: a stale or incomplete state is scored worst case without a regime. */
   const needsModel = (rec: NodeRecord, nowMs: number) => nowMs - rec.observedAtMs <= o.freshnessMs() && rec.missingGroups.length === 0;
@@ -161,6 +180,9 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
       const disabled = o.maxNodes === 0;
       const coolingDown = !disabled && nowMs < pausedUntilMs;
       if (o.store.pendingCount === 0) return nothingPending(nodeNames, disabled ? "disabled" : coolingDown ? "cooldown" : "none");
+      const throttled = nowMs - lastInlineMs < minIntervalMs;
+      /** Pending candidates with a cached regime, not taken because of the interval. */
+      const heldBack: string[] = [];
       const taken: PendingEntry[] = [];
       const takenNames = new Set<string>();
       const links = new Map<string, SpanContext>();
@@ -172,14 +194,33 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
         if (!rec) continue;
         const pending = o.store.isPending(name);
         if (pending && !disabled && !coolingDown && taken.length < o.maxNodes && needsModel(rec, nowMs)) {
-          taken.push(o.store.claimPending(name)!);
-          takenNames.add(name);
+          if (!throttled || !rec.regime) {
+            taken.push(o.store.claimPending(name)!);
+            takenNames.add(name);
+            continue;
+          }
+          heldBack.push(name);
           continue;
         }
         if (pending) pendingLeft++;
         cached += noteCached(rec, links);
       }
-      const outcome: InlineOutcome = taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : "none";
+      // A call is made anyway (for never-classified candidates): the held-back ones ride along.
+      if (taken.length > 0) {
+        for (const name of heldBack) {
+          if (taken.length >= o.maxNodes) break;
+          taken.push(o.store.claimPending(name)!);
+          takenNames.add(name);
+        }
+      }
+      for (const name of heldBack) {
+        if (takenNames.has(name)) continue;
+        pendingLeft++;
+        cached += noteCached(o.store.get(name)!, links);
+      }
+      if (taken.length > 0) lastInlineMs = nowMs;
+      const outcome: InlineOutcome =
+        taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : heldBack.length > 0 ? "throttled" : "none";
       if (outcome !== "ok") {
         pendingLeft += taken.length;
         cached += taken.filter((t) => o.store.get(t.rec.name)?.regime).length;

@@ -30,7 +30,7 @@ export interface RunningScorerService {
   stop(): Promise<void>;
 }
 
-type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax" | "predictionCacheProfiles";
+type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax" | "decisionClassifyInterval" | "predictionCacheProfiles";
 
 /** Decision-time classification, prediction cache and inline-inference flags are optional here (flag defaults apply). */
 export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags | "inlineInferenceMs"> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
@@ -92,6 +92,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
         classify,
         timeoutMs: cfg.decisionClassifyTimeout ?? SCORER_FLAGS.decisionClassifyTimeout.default!,
         maxNodes: cfg.decisionClassifyMax ?? SCORER_FLAGS.decisionClassifyMax.default!,
+        minIntervalMs: cfg.decisionClassifyInterval ?? SCORER_FLAGS.decisionClassifyInterval.default!,
         freshnessMs: () => params.freshnessMs,
         now,
         onCall: (n) => metrics.regimeBatchSize.observe(n),

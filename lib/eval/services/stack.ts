@@ -60,6 +60,9 @@ async function startInProcess(o: StackOptions): Promise<RunningStack> {
       regimeAddress: `127.0.0.1:${regime.grpcPort}`,
       freshness: o.freshnessMs ?? scorerFlags.freshness,
       regimeFlush: o.regimeFlushMs ?? scorerFlags.regimeFlush,
+      // Every decision classifies its candidates' new states itself: evaluation scores each probe
+      // with the regime of the state it scores (no high-rate spacing of inline calls).
+      decisionClassifyInterval: 0,
       shutdownGrace: 500,
       onnxThreads: o.onnxThreads ?? 1,
       log: quiet,
@@ -162,6 +165,7 @@ async function startProcesses(o: StackOptions): Promise<RunningStack> {
         "--listen", "127.0.0.1:0", "--metrics-port", "0", "--bundle-dir", o.bundleDir, "--poll-interval", poll, "--regime-address", regimeAddress, "--onnx-threads", String(o.onnxThreads ?? 1),
         ...(o.freshnessMs !== undefined ? ["--freshness", `${o.freshnessMs}ms`] : []),
         ...(o.regimeFlushMs !== undefined ? ["--regime-flush", `${o.regimeFlushMs}ms`] : []),
+        "--decision-classify-interval", "0ms",
         ...(o.extraFlags?.scorer ?? []),
       ],
       port,

@@ -8,6 +8,8 @@ export const regimeConfig = (bundleDir: string) => ({
 
 export const scorerConfig = (bundleDir: string, regimeAddress: string) => ({
   listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress, regimeTimeout: 1000, regimeFlush: 10, regimeBatch: 256,
+  // Every decision may classify inline (tests of the spacing set it themselves).
+  decisionClassifyInterval: 0,
   freshness: 10_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 100, maxNodes: 1000, maxMessageBytes: 16 << 20, onnxThreads: 1, shutdownGrace: 500, log: quiet,
 });
 
