@@ -87,8 +87,9 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     jaeger = j;
     stack = await startTestStack({
       // Background catch-up every 2 s while the agent publishes every 250 ms: a decision nearly always finds
-      // the agent's newest state still pending and classifies it itself (the decision test retries when not).
-      env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_BSP_SCHEDULE_DELAY: "200", OVERSEER_REGIME_FLUSH: "2s" },
+      // the agent's newest state still pending and classifies it itself (the decision test retries when not);
+      // no spacing of inline calls, so that a retry right after another decision may classify too.
+      env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_BSP_SCHEDULE_DELAY: "200", OVERSEER_REGIME_FLUSH: "2s", OVERSEER_DECISION_CLASSIFY_INTERVAL: "0ms" },
     });
     // The agent's first states must have reached scorer-svc (and been classified) before scoring.
     await new Promise((r) => setTimeout(r, 1500));
