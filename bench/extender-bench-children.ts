@@ -7,6 +7,7 @@
 // Each child reports its own process CPU (user+system) on request, so CPU per call is measured
 // per process. Parent <-> child: Node IPC messages {id, op, ...} -> {id, value | error}.
 import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { startExtender, type Extender } from "../lib/extender/app.js";
 import { parseExtenderConfig } from "../lib/extender/config.js";
@@ -41,11 +42,19 @@ export interface Child<I> {
  * instrumentation, spans recorded) with OTEL_TRACES_EXPORTER=none, so tracing costs what it costs
  * in a deployment except the export itself.
  */
+/** scorer-svc's Node options as deployed (NODE_OPTIONS in deploy/scorer-svc.yaml: its young generation). */
+function deployedScorerNodeOptions(): string[] {
+  const yaml = readFileSync(new URL("../../deploy/scorer-svc.yaml", import.meta.url), "utf8");
+  const m = /name: NODE_OPTIONS, value: "([^"]*)"/.exec(yaml);
+  if (!m) throw new Error("deploy/scorer-svc.yaml: no NODE_OPTIONS entry (the bench runs scorer-svc as deployed)");
+  return m[1]!.split(/\s+/).filter(Boolean);
+}
+
 export async function forkChild<I>(role: "scorer" | "extender", args: Record<string, unknown>, telemetry = false): Promise<Child<I>> {
   const preload = new URL("../lib/telemetry/preload.js", import.meta.url).href;
   const child: ChildProcess = fork(new URL(import.meta.url), [role, JSON.stringify(args)], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    execArgv: telemetry ? [...process.execArgv, "--import", preload] : process.execArgv,
+    execArgv: [...process.execArgv, ...(role === "scorer" ? deployedScorerNodeOptions() : []), ...(telemetry ? ["--import", preload] : [])],
     env: telemetry
       ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none", OTEL_SERVICE_NAME: role === "extender" ? "extender" : "scorer-svc" }
       : { ...process.env, OTEL_SDK_DISABLED: "true" },
