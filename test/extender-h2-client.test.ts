@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import * as http2 from "node:http2";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -90,6 +91,40 @@ async function startRawServer(respond: (stream: http2.ServerHttp2Stream) => void
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/**
+ * A TCP relay in front of `target`. `blackhole()` makes every open connection silently stop
+ * passing bytes (no FIN, no RST: a peer that vanished); new connections are relayed normally.
+ */
+async function startRelay(target: number): Promise<{ address: string; connections: () => number; blackhole(): void; close(): void }> {
+  const open = new Set<{ silence(): void }>();
+  let accepted = 0;
+  const server = net.createServer((client) => {
+    accepted++;
+    const upstream = net.connect(target, "127.0.0.1");
+    let silent = false;
+    client.on("data", (b) => !silent && upstream.write(b));
+    upstream.on("data", (b) => !silent && client.write(b));
+    const conn = { silence: () => (silent = true) };
+    open.add(conn);
+    const end = () => {
+      open.delete(conn);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => accepted,
+    blackhole: () => {
+      for (const c of open) c.silence();
+    },
+    close: () => server.close(),
+  };
 }
 
 const REQ: ScoreNodesRequest = { workload: undefined, nodeNames: ["node-a", "node-b", "node-c"], scoresOnly: false };
@@ -239,6 +274,45 @@ describe("h2 client: connection loss", () => {
       expect((await b.scoreNodes(REQ, 2000)).scores.map((s) => s.nodeName)).toEqual(REQ.nodeNames);
     } finally {
       second.kill();
+    }
+  });
+});
+
+describe("h2 client: a connection that goes silent", () => {
+  it("after a missed deadline an unanswered PING drops the session: the next call reconnects instead of timing out", async () => {
+    const server = await startScriptedServer();
+    const relay = await startRelay(server.port);
+    try {
+      const b = createH2ScorerBackend({ address: relay.address, pingTimeoutMs: 200 });
+      backends.push(b);
+      expect((await b.scoreNodes(REQ, 2000)).scores).toHaveLength(3);
+      expect(relay.connections()).toBe(1);
+      relay.blackhole();
+      expect((await failure(b.scoreNodes(REQ, 200))).code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 400)); // past the PING timeout
+      expect((await b.scoreNodes(REQ, 2000)).scores).toHaveLength(3);
+      expect(relay.connections()).toBe(2);
+    } finally {
+      relay.close();
+      server.kill();
+    }
+  });
+
+  it("a slow handler on a live connection keeps the session (the PING is answered)", async () => {
+    const server = await startScriptedServer();
+    const relay = await startRelay(server.port);
+    try {
+      const b = createH2ScorerBackend({ address: relay.address, pingTimeoutMs: 200 });
+      backends.push(b);
+      server.behaviour = "hang";
+      expect((await failure(b.scoreNodes(REQ, 100))).code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 400));
+      server.behaviour = "ok";
+      expect((await b.scoreNodes(REQ, 2000)).scores).toHaveLength(3);
+      expect(relay.connections()).toBe(1);
+    } finally {
+      relay.close();
+      server.kill();
     }
   });
 });

@@ -19,6 +19,8 @@ export interface H2ScorerBackendOptions {
   /** host:port of scorer-svc (plaintext). */
   address: string;
   maxReceiveBytes?: number;
+  /** See H2UnaryClientOptions.pingTimeoutMs. */
+  pingTimeoutMs?: number;
 }
 
 const tracer = () => trace.getTracer("overseer-extender-scorer-client");
@@ -28,7 +30,7 @@ function toBackendError(f: GrpcCallFailure): BackendCallError {
 }
 
 export function createH2ScorerBackend(opts: H2ScorerBackendOptions): ScorerBackend {
-  const client = new H2UnaryClient({ address: opts.address, maxReceiveBytes: opts.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES });
+  const client = new H2UnaryClient({ address: opts.address, maxReceiveBytes: opts.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES, pingTimeoutMs: opts.pingTimeoutMs });
   const sep = opts.address.lastIndexOf(":");
   const serverAddress = opts.address.slice(0, sep).replace(/^\[|\]$/g, "");
   const serverPort = Number(opts.address.slice(sep + 1));

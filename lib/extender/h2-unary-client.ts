@@ -27,6 +27,12 @@ export interface H2UnaryClientOptions {
   /** After a failed connection attempt, calls fail at once (UNAVAILABLE) for this long, doubling up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * After a call misses its deadline the session is PINGed; no PING ACK within this long means the
+   * connection is dead (e.g. the peer vanished without a FIN) and the session is dropped, so the
+   * next call reconnects instead of waiting out its deadline on a black hole. Default 1000 ms.
+   */
+  pingTimeoutMs?: number;
   userAgent?: string;
 }
 
@@ -61,6 +67,9 @@ export class H2UnaryClient {
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly userAgent: string;
+  private readonly pingTimeoutMs: number;
+  /** Sessions with a liveness PING in flight (one at a time per session). */
+  private readonly pinging = new WeakSet<http2.ClientHttp2Session>();
   private session: http2.ClientHttp2Session | undefined;
   /** Failed connection attempts in a row (reset by a successful connect). */
   private failures = 0;
@@ -74,6 +83,7 @@ export class H2UnaryClient {
     this.initialBackoffMs = opts.initialBackoffMs ?? 100;
     this.maxBackoffMs = opts.maxBackoffMs ?? 2000;
     this.userAgent = opts.userAgent ?? USER_AGENT;
+    this.pingTimeoutMs = opts.pingTimeoutMs ?? 1000;
   }
 
   /**
@@ -120,7 +130,10 @@ export class H2UnaryClient {
         settle(failure);
         if (!stream.closed) stream.close(NGHTTP2_CANCEL);
       };
-      const timer = setTimeout(() => abort(new GrpcCallFailure(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${deadlineMs} ms exceeded`)), deadlineMs);
+      const timer = setTimeout(() => {
+        abort(new GrpcCallFailure(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${deadlineMs} ms exceeded`));
+        this.checkLiveness(session);
+      }, deadlineMs);
       stream.on("response", (h: Headers) => {
         headers = h;
         const ct = h["content-type"];
@@ -189,6 +202,33 @@ export class H2UnaryClient {
       return new GrpcCallFailure(rstCodeToGrpcCode(stream.rstCode), `stream reset by the server (RST_STREAM code ${stream.rstCode}) before a status`, { cause: streamError });
     }
     return new GrpcCallFailure(GrpcCode.INTERNAL, `the stream ended without grpc-status${streamError ? `: ${streamError.message}` : ""}`, { cause: streamError });
+  }
+
+  /** PINGs `session`; drops it (destroy: its in-flight calls fail UNAVAILABLE) unless the ACK comes in time. */
+  private checkLiveness(session: http2.ClientHttp2Session): void {
+    if (this.pinging.has(session) || session.destroyed || session.closed || !session.socket) return;
+    this.pinging.add(session);
+    const drop = () => {
+      this.pinging.delete(session);
+      if (this.session === session) this.session = undefined;
+      session.destroy();
+    };
+    const timer = setTimeout(drop, this.pingTimeoutMs);
+    timer.unref();
+    try {
+      const sent = session.ping((err) => {
+        clearTimeout(timer);
+        if (err && !session.destroyed) drop();
+        else this.pinging.delete(session);
+      });
+      if (!sent) {
+        clearTimeout(timer);
+        this.pinging.delete(session);
+      }
+    } catch {
+      clearTimeout(timer);
+      this.pinging.delete(session);
+    }
   }
 
   /** The live session, or a new one; inside the back-off after a failed connect, fails at once. */
