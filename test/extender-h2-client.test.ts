@@ -37,6 +37,8 @@ interface ScriptedServer {
   /** Resolves when a call's cancellation reaches the handler. */
   cancelled: Promise<void>;
   kill(): void;
+  /** Graceful: GOAWAY to the clients, then close. */
+  shutdown(): Promise<void>;
 }
 
 /** A real grpc-js server with ScorerService answered by `behaviour`. */
@@ -50,6 +52,7 @@ async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     lastMetadata: undefined,
     cancelled: new Promise<void>((r) => (markCancelled = r)),
     kill: () => server.forceShutdown(),
+    shutdown: () => new Promise<void>((r) => server.tryShutdown(() => r())),
   };
   const answer =
     <Req, Res>(produce: (r: Req) => Res): grpc.handleUnaryCall<Req, Res> =>
@@ -272,6 +275,19 @@ describe("h2 client: connection loss", () => {
     try {
       await new Promise((r) => setTimeout(r, 250)); // past any connect back-off
       expect((await b.scoreNodes(REQ, 2000)).scores.map((s) => s.nodeName)).toEqual(REQ.nodeNames);
+    } finally {
+      second.kill();
+    }
+  });
+
+  it("graceful server restart (GOAWAY): the next call opens a new session and succeeds", async () => {
+    const first = await startScriptedServer();
+    const b = h2(first.address);
+    expect((await b.scoreNodes(REQ, 2000)).scores).toHaveLength(3);
+    await first.shutdown();
+    const second = await startScriptedServer(first.port);
+    try {
+      expect((await b.scoreNodes(REQ, 2000)).scores).toHaveLength(3);
     } finally {
       second.kill();
     }
