@@ -2,15 +2,15 @@
 // deployment (kube-scheduler, the extender and scorer-svc are separate processes):
 //   scorer    scorer-svc + regime-svc (as started by the local stack, one process here) and the
 //             constant grpc-js scorer of the extender+fake row; measures raw inference on request
-//   extender  the extender twice (towards the constant scorer and towards scorer-svc) and the
-//             no-op floor endpoint
+//   extender  the extender twice per --scorer-transports entry (towards the constant scorer and
+//             towards scorer-svc) and the no-op floor endpoint
 // Each child reports its own process CPU (user+system) on request, so CPU per call is measured
 // per process. Parent <-> child: Node IPC messages {id, op, ...} -> {id, value | error}.
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { startExtender, type Extender } from "../lib/extender/app.js";
-import { parseExtenderConfig } from "../lib/extender/config.js";
+import { parseExtenderConfig, type ScorerTransport } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
 import { startConstantScorer, startNoopEndpoint, startRealScorer } from "./extender-bench-servers.js";
 
@@ -21,10 +21,16 @@ export interface ScorerChildInfo {
   modelVersion: string;
 }
 
-export interface ExtenderChildInfo {
-  floorPort: number;
+/** One extender pair (towards the constant scorer and towards scorer-svc) per --scorer-transport. */
+export interface ExtenderPorts {
+  transport: ScorerTransport;
   fakePort: number;
   realPort: number | undefined;
+}
+
+export interface ExtenderChildInfo {
+  floorPort: number;
+  extenders: ExtenderPorts[];
 }
 
 export interface Child<I> {
@@ -137,27 +143,35 @@ async function scorerMain(a: { nodes: number; onnxThreads: number; bundleDir?: s
   );
 }
 
-async function extenderMain(a: { fakeAddress: string; realAddress?: string }): Promise<void> {
+async function extenderMain(a: { fakeAddress: string; realAddress?: string; transports: ScorerTransport[] }): Promise<void> {
   const floor = await startNoopEndpoint();
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
-  const start = (address: string) =>
-    startExtender(parseExtenderConfig([...argv, "--scorer-address", address], {}), { registry: new Registry(), logger: silentLogger });
-  const fake = await start(a.fakeAddress);
-  const real: Extender | undefined = a.realAddress ? await start(a.realAddress) : undefined;
-  const info: ExtenderChildInfo = { floorPort: floor.port, fakePort: fake.server.port, realPort: real?.server.port };
+  const start = (address: string, transport: ScorerTransport) =>
+    startExtender(parseExtenderConfig([...argv, "--scorer-address", address, "--scorer-transport", transport], {}), { registry: new Registry(), logger: silentLogger });
+  const running: { transport: ScorerTransport; fake: Extender; real: Extender | undefined }[] = [];
+  for (const transport of a.transports) {
+    running.push({ transport, fake: await start(a.fakeAddress, transport), real: a.realAddress ? await start(a.realAddress, transport) : undefined });
+  }
+  const info: ExtenderChildInfo = {
+    floorPort: floor.port,
+    extenders: running.map((r) => ({ transport: r.transport, fakePort: r.fake.server.port, realPort: r.real?.server.port })),
+  };
   serve(
     info,
     {
-      /** Degraded answers so far by extender ("fake" | "real"): a run with any is not comparable. */
+      /** Degraded answers so far by extender ("fake" | "real", transport): a run with any is not comparable. */
       degraded: async (m) => {
-        const ext = m.which === "real" ? real : fake;
+        const pair = running.find((r) => r.transport === m.transport);
+        const ext = m.which === "real" ? pair?.real : pair?.fake;
         const text = ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "";
         return /_total\{/.test(text);
       },
     },
     async () => {
-      await fake.close();
-      await real?.close();
+      for (const r of running) {
+        await r.fake.close();
+        await r.real?.close();
+      }
       floor.close();
     },
   );

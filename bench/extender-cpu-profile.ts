@@ -7,6 +7,7 @@
 // Usage: node dist/bench/extender-cpu-profile.js [--nodes 1000] [--seconds 8] [--concurrency 4] [--top 25]
 //        [--telemetry 1] (run the extender under the services' OpenTelemetry preload, spans recorded,
 //        OTEL_TRACES_EXPORTER=none; default 0: OTEL_SDK_DISABLED=true)
+//        [--scorer-transport h2|grpc-js] (the extender's scorer-svc client; default h2, the extender's default)
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -43,7 +44,7 @@ const STAGES: [string, (f: CallFrame) => boolean][] = [
   ["ScoreNodesResponse decode", (f) => f.functionName === "decodeScoreNodesResponse"],
   ["decision (decideScores)", (f) => f.functionName === "decideScores"],
   ["answer build (HostPriorityList bytes)", (f) => /^(encodeHostPrioritiesJson|stringifyHostPriorities|encodePrioritizeResult|clampScore|namesArePlain)$/.test(f.functionName)],
-  ["gRPC client (grpc-js, node:http2, scorer-backend.ts)", (f) => f.url.includes("@grpc/grpc-js") || f.url.includes("http2") || f.url.endsWith("lib/extender/scorer-backend.js")],
+  ["gRPC client (grpc-js or the h2 client, node:http2)", (f) => f.url.includes("@grpc/grpc-js") || f.url.includes("http2") || /lib\/extender\/(scorer-backend|h2-unary-client|h2-scorer-backend|grpc-wire)\.js$/.test(f.url)],
   ["service glue (span scope, breaker, deadline guard)", (f) => /lib\/extender\/(service|circuit-breaker)\.js$/.test(f.url)],
   ["HTTP server, body read, socket writes", (f) => /_http_|node:net|internal\/streams|stream_base|lib\/extender\/http\.js$/.test(f.url) || f.functionName === "writev" || f.functionName === "writeBuffer"],
   ["timers, promises, microtasks", (f) => /timers|task_queues|promises/.test(f.url) || f.functionName === "runMicrotasks"],
@@ -80,8 +81,14 @@ function attribute(profile: CpuProfile): Map<string, number> {
 
 async function main(): Promise<void> {
   const o = { nodes: 1000, seconds: 8, concurrency: 4, top: 25, telemetry: 0 };
+  let transport = "h2";
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--scorer-transport") {
+      transport = argv[++i] ?? "";
+      if (transport !== "h2" && transport !== "grpc-js") throw new Error(`--scorer-transport must be h2 or grpc-js, got "${transport}"`);
+      continue;
+    }
     const key = argv[i]!.replace(/^--/, "") as keyof typeof o;
     if (!(key in o)) throw new Error(`unknown flag ${argv[i]}`);
     o[key] = Number(argv[++i]);
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
   const preload = fileURLToPath(new URL("../lib/telemetry/preload.js", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--cpu-prof", "--cpu-prof-dir", dir, ...(o.telemetry ? ["--import", preload] : []), main, "--listen", "127.0.0.1:0", "--scorer-address", scorer.address, "--breaker-failures", "1000000", "--log-level", "warn"],
+    ["--cpu-prof", "--cpu-prof-dir", dir, ...(o.telemetry ? ["--import", preload] : []), main, "--listen", "127.0.0.1:0", "--scorer-address", scorer.address, "--breaker-failures", "1000000", "--log-level", "warn", "--scorer-transport", transport],
     {
       stdio: ["ignore", "inherit", "pipe"],
       env: o.telemetry ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none" } : { ...process.env, OTEL_SDK_DISABLED: "true" },
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
   const us = attribute(JSON.parse(await readFile(path.join(dir, file), "utf8")) as CpuProfile);
   await rm(dir, { recursive: true, force: true });
   const busy = [...us].filter(([k]) => k !== "(idle)").reduce((a, [, v]) => a + v, 0);
-  console.log(`tracing ${o.telemetry ? "on (preload, exporter none)" : "off (OTEL_SDK_DISABLED=true)"}`);
+  console.log(`tracing ${o.telemetry ? "on (preload, exporter none)" : "off (OTEL_SDK_DISABLED=true)"}; extender --scorer-transport ${transport}`);
   console.log(`${o.nodes} nodes, ${calls} calls in ${o.seconds} s with ${o.concurrency} callers (the profile also holds start-up): extender busy ${(busy / calls).toFixed(0)} us per call`);
   for (const [stage, v] of [...us].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, o.top)) {
     console.log(`${(v / calls).toFixed(0).padStart(7)} us/call ${((100 * v) / busy).toFixed(1).padStart(5)} %  ${stage}`);

@@ -31,7 +31,12 @@
 //
 // Usage: node dist/bench/extender-prioritize.js [--processes] [--sizes 100,1000,5000] [--seconds 3]
 //        [--concurrency 4] [--no-scorer] [--onnx-threads 1] [--bundle-dir models/default]
-//        [--churn-per-node-hz 1] [--telemetry] [--decision-classify-max N (scorer-svc's flag; default: its default)]
+//        [--churn-per-node-hz 1] [--telemetry] [--scorer-transports h2,grpc-js] [--decision-classify-max N]
+//
+// --scorer-transports: the extender rows are run once per listed scorer-svc client (the extender's
+// --scorer-transport: h2 = the lean node:http2 client, grpc-js = the generated grpc-js client),
+// each with its own extender instances, so both are measured in one run (default: h2).
+// --decision-classify-max: scorer-svc's flag (default: its default).
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Registry } from "prom-client";
@@ -39,7 +44,7 @@ import type { ScoreNodesResponse } from "../gen/overseer/v1/scorer_service.js";
 import { startExtender, type Extender } from "../lib/extender/app.js";
 import { decodeExtenderBody } from "../lib/extender/body-scan.js";
 import { createCircuitBreaker } from "../lib/extender/circuit-breaker.js";
-import { parseExtenderConfig } from "../lib/extender/config.js";
+import { parseExtenderConfig, type ScorerTransport } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
 import { createExtenderMetrics } from "../lib/extender/metrics.js";
 import { createExtenderService } from "../lib/extender/service.js";
@@ -48,7 +53,7 @@ import { decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest }
 import { encodeScoreNodesResponse } from "../lib/scorer/wire.js";
 import { startChurn } from "./churn-ingest.js";
 import { encodeHttpPost, KeepAliveConnection } from "./extender-bench-client.js";
-import { forkChild, type Child, type ExtenderChildInfo, type ScorerChildInfo } from "./extender-bench-children.js";
+import { forkChild, type Child, type ExtenderChildInfo, type ExtenderPorts, type ScorerChildInfo } from "./extender-bench-children.js";
 import { percentile, PRIORITIZE_PATH, requestBody, startConstantScorer, startNoopEndpoint, startRealScorer, type RealScorer } from "./extender-bench-servers.js";
 
 interface Options {
@@ -63,12 +68,14 @@ interface Options {
   churnHz: number;
   /** --processes only: children under the OpenTelemetry preload (spans recorded, not exported). */
   telemetry: boolean;
+  /** The extender's --scorer-transport for each set of extender rows. */
+  transports: ScorerTransport[];
   /** scorer-svc's --decision-classify-max; undefined: its default. */
   decisionClassifyMax: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false, decisionClassifyMax: undefined };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false, transports: ["h2"], decisionClassifyMax: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -82,6 +89,13 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--churn-per-node-hz") o.churnHz = Number(value());
     else if (flag === "--telemetry") o.telemetry = true;
     else if (flag === "--decision-classify-max") o.decisionClassifyMax = Number(value());
+    else if (flag === "--scorer-transports") {
+      const list = value().split(",");
+      if (list.length === 0 || list.some((t) => t !== "h2" && t !== "grpc-js") || new Set(list).size !== list.length) {
+        throw new Error(`--scorer-transports: a comma-separated list of distinct h2 / grpc-js, got "${list.join(",")}"`);
+      }
+      o.transports = list as ScorerTransport[];
+    }
     else throw new Error(`unknown flag ${flag} (see the usage at the top of bench/extender-prioritize.ts)`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 1) || !(o.seconds > 0) || !Number.isInteger(o.concurrency) || o.concurrency < 1) {
@@ -216,14 +230,13 @@ async function cpuBreakdown(n: number): Promise<{ floor: number; logic: number; 
 interface Layout {
   description: string;
   floorPort: number;
-  fakePort: number;
-  realPort: number | undefined;
+  extenders: ExtenderPorts[];
   realAddress: string | undefined;
   bundleSource: string;
   modelVersion: string;
   probes: CpuProbe[];
   inference(rows: number, seconds: number): Promise<{ p50: number; p99: number }>;
-  degraded(which: "fake" | "real"): Promise<boolean>;
+  degraded(which: "fake" | "real", transport: ScorerTransport): Promise<boolean>;
   cacheMetrics(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -232,26 +245,31 @@ async function inProcessLayout(opts: Options): Promise<Layout> {
   const floor = await startNoopEndpoint();
   const fake = await startConstantScorer();
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
-  const start = (address: string) => startExtender(parseExtenderConfig([...argv, "--scorer-address", address], {}), { registry: new Registry(), logger: silentLogger });
-  const extFake = await start(fake.address);
+  const start = (address: string, transport: ScorerTransport) =>
+    startExtender(parseExtenderConfig([...argv, "--scorer-address", address, "--scorer-transport", transport], {}), { registry: new Registry(), logger: silentLogger });
   const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, opts.decisionClassifyMax) : undefined;
-  const extReal: Extender | undefined = real ? await start(real.address) : undefined;
+  const running: { transport: ScorerTransport; fake: Extender; real: Extender | undefined }[] = [];
+  for (const transport of opts.transports) running.push({ transport, fake: await start(fake.address, transport), real: real ? await start(real.address, transport) : undefined });
   const degradedIn = async (ext: Extender | undefined) => /_total\{/.test(ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "");
   return {
     description: "everything in this one process (client, floor, extenders, scorer-svc, regime-svc: one event loop)",
     floorPort: floor.port,
-    fakePort: extFake.server.port,
-    realPort: extReal?.server.port,
+    extenders: running.map((r) => ({ transport: r.transport, fakePort: r.fake.server.port, realPort: r.real?.server.port })),
     realAddress: real?.address,
     bundleSource: real?.bundleSource ?? "-",
     modelVersion: real?.modelVersion ?? "-",
     probes: [selfProbe("all")],
     inference: (rows, seconds) => real!.measureInference(rows, seconds),
-    degraded: (which) => degradedIn(which === "real" ? extReal : extFake),
+    degraded: (which, transport) => {
+      const pair = running.find((r) => r.transport === transport);
+      return degradedIn(which === "real" ? pair?.real : pair?.fake);
+    },
     cacheMetrics: async () => (real ? real.cacheMetrics() : []),
     async stop() {
-      await extFake.close();
-      await extReal?.close();
+      for (const r of running) {
+        await r.fake.close();
+        await r.real?.close();
+      }
       await real?.stop();
       fake.close();
       floor.close();
@@ -267,18 +285,17 @@ async function processesLayout(opts: Options): Promise<Layout> {
     decisionClassifyMax: opts.decisionClassifyMax,
     withReal: opts.withScorer,
   }, opts.telemetry);
-  const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress }, opts.telemetry);
+  const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress, transports: opts.transports }, opts.telemetry);
   return {
     description: `${opts.telemetry ? "tracing on in both children (OTel preload, spans recorded, exporter none); " : ""}3 processes: this one = load only (raw keep-alive HTTP client, churn stream), extender child (pid ${ext.pid}: floor, extender+fake, extender+real), scorer child (pid ${scorer.pid}: scorer-svc, regime-svc, constant scorer)`,
     floorPort: ext.info.floorPort,
-    fakePort: ext.info.fakePort,
-    realPort: ext.info.realPort,
+    extenders: ext.info.extenders,
     realAddress: scorer.info.realAddress,
     bundleSource: scorer.info.bundleSource,
     modelVersion: scorer.info.modelVersion,
     probes: [selfProbe("client"), { name: "extender", cpuMs: () => ext.cpuMs() }, { name: "scorer", cpuMs: () => scorer.cpuMs() }],
     inference: (rows, seconds) => scorer.ask("inference", { rows, seconds }),
-    degraded: (which) => ext.ask<boolean>("degraded", { which }),
+    degraded: (which, transport) => ext.ask<boolean>("degraded", { which, transport }),
     cacheMetrics: () => scorer.ask<string[]>("cacheMetrics"),
     async stop() {
       await ext.stop();
@@ -295,25 +312,26 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${loadavg()} (${os.cpus().length} cores)`);
   const layout = await (opts.processes ? processesLayout(opts) : inProcessLayout(opts));
   console.log(`layout: ${layout.description}`);
-  if (layout.realPort !== undefined) {
+  const withReal = layout.extenders.some((e) => e.realPort !== undefined);
+  if (withReal) {
     console.log(`scorer-svc with regime-svc, bundle ${layout.bundleSource} (${layout.modelVersion}), onnx threads ${opts.onnxThreads}; churn during extender+real rows: ${opts.churnHz} new state(s) per node per second`);
   }
   console.log(`prioritize, nodeCacheCapable: true; ${opts.seconds}s per row (half sequential for latency, half closed loop with ${opts.concurrency} keep-alive callers)`);
   const cpuHead = layout.probes.map((p) => `${p.name} cpu`.padStart(13)).join("");
-  console.log(`${"nodes".padStart(6)} ${"row".padEnd(20)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p99/flr".padStart(8)}  ms/call seq:${cpuHead} | loop:${cpuHead}`);
+  console.log(`${"nodes".padStart(6)} ${"row".padEnd(30)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(8)} ${"p99/flr".padStart(8)}  ms/call seq:${cpuHead} | loop:${cpuHead}`);
   const summary: string[] = [];
   const cpuCells = (v: number[]) => v.map((x) => f(x, 3).padStart(13)).join("");
   const extIndex = layout.probes.findIndex((p) => p.name === "extender");
   let churnRuns = 0;
   for (const n of opts.sizes) {
     const body = requestBody(n);
-    const rows: [string, number, boolean][] = [
-      ["floor (no-op)", layout.floorPort, false],
-      ["extender+fake", layout.fakePort, false],
-    ];
-    if (layout.realPort !== undefined) rows.push([`extender+real churn ${opts.churnHz}`, layout.realPort, true]);
+    const tag = (t: ScorerTransport) => (opts.transports.length > 1 ? ` [${t}]` : "");
+    const rows: [string, number, boolean, ScorerTransport | undefined][] = [["floor (no-op)", layout.floorPort, false, undefined]];
+    for (const e of layout.extenders) rows.push([`extender+fake${tag(e.transport)}`, e.fakePort, false, e.transport]);
+    for (const e of layout.extenders) if (e.realPort !== undefined) rows.push([`extender+real churn ${opts.churnHz}${tag(e.transport)}`, e.realPort, true, e.transport]);
+    const realResults: [string, Result][] = [];
     let base: Result | undefined;
-    for (const [name, port, isReal] of rows) {
+    for (const [name, port, isReal, transport] of rows) {
       // Each churn starts its sequences above every earlier one (the initial ingest used 1).
       const churn = isReal && opts.churnHz > 0
         ? startChurn({ address: layout.realAddress!, names: Array.from({ length: n }, (_, i) => `node-${i}`), hzPerNode: opts.churnHz, firstSequence: 1_000_000 * ++churnRuns })
@@ -330,28 +348,33 @@ async function main(): Promise<void> {
       const churned = await churn?.stop();
       base ??= r;
       console.log(
-        `${String(n).padStart(6)} ${name.padEnd(20)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p99 / base.p99)}              ${cpuCells(r.seqCpu)} |      ${cpuCells(r.loopCpu)}`,
+        `${String(n).padStart(6)} ${name.padEnd(30)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p99 / base.p99)}              ${cpuCells(r.seqCpu)} |      ${cpuCells(r.loopCpu)}`,
       );
-      if (name === "extender+fake") {
-        if (await layout.degraded("fake")) summary.push(`WARNING: degraded answers in the extender+fake ${n}-node row (numbers not comparable)`);
-        if (extIndex >= 0) summary.push(`extender CPU per call at ${n} nodes (extender+fake row, extender process): ${r.seqCpu[extIndex]!.toFixed(3)} ms sequential, ${r.loopCpu[extIndex]!.toFixed(3)} ms in the closed loop; floor row ${base.seqCpu[extIndex]!.toFixed(3)} / ${base.loopCpu[extIndex]!.toFixed(3)} ms`);
-        if (n === 1000) summary.push(`extender+fake throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s`);
+      if (!isReal && transport !== undefined) {
+        if (await layout.degraded("fake", transport)) summary.push(`WARNING: degraded answers in the ${name} ${n}-node row (numbers not comparable)`);
+        if (extIndex >= 0) summary.push(`extender CPU per call at ${n} nodes (${name} row, extender process): ${r.seqCpu[extIndex]!.toFixed(3)} ms sequential, ${r.loopCpu[extIndex]!.toFixed(3)} ms in the closed loop; floor row ${base.seqCpu[extIndex]!.toFixed(3)} / ${base.loopCpu[extIndex]!.toFixed(3)} ms`);
+        if (n === 1000) summary.push(`${name} throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s`);
       }
-      if (isReal) {
+      if (isReal && transport !== undefined) {
         if (churned) {
-          summary.push(`churn at ${n} nodes: ${churned.sent} states sent in ${churned.seconds.toFixed(1)} s (${(churned.sent / churned.seconds / n).toFixed(2)} per node per second), ${churned.accepted} accepted by scorer-svc`);
+          summary.push(`churn at ${n} nodes (${name}): ${churned.sent} states sent in ${churned.seconds.toFixed(1)} s (${(churned.sent / churned.seconds / n).toFixed(2)} per node per second), ${churned.accepted} accepted by scorer-svc`);
         }
-        const inf = await layout.inference(n, opts.seconds);
-        console.log(`${String(n).padStart(6)} ${"raw inference".padEnd(20)} ${f(inf.p50)} ${f(inf.p99)}`);
-        const floorSum = base.p99 + inf.p99;
-        summary.push(
-          `e2e p99 at ${n} nodes: extender+scorer-svc ${r.p99.toFixed(2)} ms vs floors ${base.p99.toFixed(2)} + ${inf.p99.toFixed(2)} = ${floorSum.toFixed(2)} ms -> ${(r.p99 / floorSum).toFixed(2)}x (target <= 1.5x: ${r.p99 <= 1.5 * floorSum ? "MET" : "NOT MET"})`,
-        );
-        if (n === 1000) summary.push(`e2e throughput at 1,000 nodes: ${r.rps.toFixed(0)} calls/s (target >= 500) -> ${r.rps >= 500 ? "MET" : "NOT MET"}`);
-        if (await layout.degraded("real")) summary.push(`WARNING: degraded answers in the extender+real ${n}-node row (numbers not comparable)`);
-        const cache = await layout.cacheMetrics();
-        if (cache.length > 0) summary.push(`scorer-svc cache metrics after the ${n}-node row: ${cache.join("; ")}`);
+        if (await layout.degraded("real", transport)) summary.push(`WARNING: degraded answers in the ${name} ${n}-node row (numbers not comparable)`);
+        realResults.push([name, r]);
       }
+    }
+    if (realResults.length > 0 && base) {
+      const inf = await layout.inference(n, opts.seconds);
+      console.log(`${String(n).padStart(6)} ${"raw inference".padEnd(30)} ${f(inf.p50)} ${f(inf.p99)}`);
+      const floorSum = base.p99 + inf.p99;
+      for (const [name, r] of realResults) {
+        summary.push(
+          `e2e p99 at ${n} nodes (${name}): ${r.p99.toFixed(2)} ms vs floors ${base.p99.toFixed(2)} + ${inf.p99.toFixed(2)} = ${floorSum.toFixed(2)} ms -> ${(r.p99 / floorSum).toFixed(2)}x (target <= 1.5x: ${r.p99 <= 1.5 * floorSum ? "MET" : "NOT MET"})`,
+        );
+        if (n === 1000) summary.push(`e2e throughput at 1,000 nodes (${name}): ${r.rps.toFixed(0)} calls/s (target >= 500) -> ${r.rps >= 500 ? "MET" : "NOT MET"}`);
+      }
+      const cache = await layout.cacheMetrics();
+      if (cache.length > 0) summary.push(`scorer-svc cache metrics after the ${n}-node rows: ${cache.join("; ")}`);
     }
   }
   console.log("");

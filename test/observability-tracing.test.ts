@@ -127,6 +127,10 @@ describe.skipIf(gate.missing !== undefined)(`traces in a real Jaeger${gate.missi
     expect(client?.parentId).toBe(decision!.spanID);
     expect(server?.parentId, "scorer-svc's server span is a child of the extender's client span").toBe(client!.spanID);
     expect(server?.tag("rpc.grpc.status_code")).toBe(0);
+    // The extender's default scorer client (--scorer-transport h2) makes that CLIENT span itself; grpc-js
+    // (and its instrumentation) is not on the path, so there is exactly one, not a second one from it.
+    expect(spans.filter((s) => s.service === "extender" && s.tag("span.kind") === "client" && s.operationName.includes("ScorerService"))).toHaveLength(1);
+    expect(client?.tag("rpc.grpc.status_code")).toBe(0);
 
     // regime-svc in the same trace: its server span's parent is scorer-svc's Classify client span, whose
     // ancestors are scorer-svc's inline-classification span and then its ScoreNodes server span.

@@ -98,6 +98,17 @@ describe("scorer-svc with regime-svc", () => {
       const viaBackend = await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: true }, 5000);
       expect([...viaBackend.packedScores]).toEqual([...packed.packedScores]);
       expect(await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false }, 5000)).toEqual(full);
+      // the extender's default client (lean node:http2, --scorer-transport h2) reads the same answers
+      const { createH2ScorerBackend } = await import("../lib/extender/h2-scorer-backend.js");
+      const h2 = createH2ScorerBackend({ address: `127.0.0.1:${scorer.grpcPort}` });
+      try {
+        expect([...(await h2.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: true }, 5000)).packedScores]).toEqual([...packed.packedScores]);
+        expect(await h2.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false }, 5000)).toEqual(full);
+        const filterReq = { workload: { ...upf, maxSlowdown: 1.0001 }, nodeNames: names };
+        expect(await h2.filterNodes(filterReq, 5000)).toEqual(await backend.filterNodes(filterReq, 5000));
+      } finally {
+        h2.close();
+      }
     } finally {
       backend.close();
     }

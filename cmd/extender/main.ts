@@ -32,6 +32,7 @@ process.stderr.write(
     msg: "listening",
     url: `${extender.server.url}${config.pathPrefix}`,
     scorer: config.scorerAddress,
+    scorerTransport: config.scorerTransport,
     scorerDeadlineMs: config.scorerDeadlineMs,
     onBackendError: config.onBackendError,
   }) + "\n",

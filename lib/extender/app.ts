@@ -7,6 +7,7 @@ import type { ExtenderConfig } from "./config.js";
 import { createExtenderHandler, startExtenderServer, type RunningExtenderServer } from "./http.js";
 import { createJsonLogger, type Logger } from "./log.js";
 import { createExtenderMetrics, type ExtenderMetrics } from "./metrics.js";
+import { createH2ScorerBackend } from "./h2-scorer-backend.js";
 import { createGrpcScorerBackend, type ScorerBackend } from "./scorer-backend.js";
 import { createExtenderService, type ExtenderService } from "./service.js";
 
@@ -26,11 +27,16 @@ export interface Extender {
   close(): Promise<void>;
 }
 
+/** The scorer-svc client chosen by --scorer-transport. */
+export function createScorerBackend(config: Pick<ExtenderConfig, "scorerAddress" | "scorerTransport">): ScorerBackend {
+  return config.scorerTransport === "grpc-js" ? createGrpcScorerBackend({ address: config.scorerAddress }) : createH2ScorerBackend({ address: config.scorerAddress });
+}
+
 export async function startExtender(config: ExtenderConfig, parts: ExtenderParts = {}): Promise<Extender> {
   const logger = parts.logger ?? createJsonLogger({ level: config.logLevel });
   const registry = parts.registry ?? new Registry();
   const metrics = createExtenderMetrics(registry);
-  const backend = parts.backend ?? createGrpcScorerBackend({ address: config.scorerAddress });
+  const backend = parts.backend ?? createScorerBackend(config);
   const breaker = createCircuitBreaker({
     failureThreshold: config.breakerFailures,
     coolDownMs: config.breakerCoolDownMs,

@@ -11,8 +11,14 @@ describe("extender config", () => {
       scorerDeadlineMs: 2000,
       httpTimeoutMs: 5000,
       onBackendError: "pass",
+      scorerTransport: "h2",
       tls: undefined,
     });
+  });
+  it("--scorer-transport: h2 (default) or the grpc-js fallback, by flag or env", () => {
+    expect(parseExtenderConfig(["--scorer-transport", "grpc-js"], {}).scorerTransport).toBe("grpc-js");
+    expect(parseExtenderConfig([], { OVERSEER_EXTENDER_SCORER_TRANSPORT: "grpc-js" }).scorerTransport).toBe("grpc-js");
+    expect(parseExtenderConfig(["--scorer-transport=h2"], {}).scorerTransport).toBe("h2");
   });
   it("path prefix is normalised to a leading slash and no trailing one", () => {
     expect(parseExtenderConfig(["--path-prefix", "sched/ext/"], {}).pathPrefix).toBe("/sched/ext");
@@ -27,6 +33,7 @@ describe("extender config", () => {
   it.each([
     ["deadline not below httpTimeout", ["--scorer-deadline", "5s"], /must be below --http-timeout/],
     ["bad on-backend-error", ["--on-backend-error", "ignore"], /"pass" or "error"/],
+    ["unknown scorer transport", ["--scorer-transport", "http"], /--scorer-transport.*"h2" or "grpc-js", got "http"/],
     ["bad listen", ["--listen", "8888"], /not host:port/],
     ["cert without key", ["--tls-cert", "c.pem"], /go together/],
     ["zero body limit", ["--max-body-bytes", "0"], /must be > 0/],

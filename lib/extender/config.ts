@@ -26,6 +26,14 @@ export const EXTENDER_FLAGS = {
     default: "127.0.0.1:50053",
     help: "host:port of scorer-svc (gRPC, plaintext; scorer-svc's default --listen)",
   },
+  scorerTransport: {
+    name: "scorer-transport",
+    env: "OVERSEER_EXTENDER_SCORER_TRANSPORT",
+    type: "string",
+    default: "h2",
+    help: "client of the scorer-svc calls: 'h2' (lean gRPC unary client over node:http2, less CPU per call) or 'grpc-js' (the generated @grpc/grpc-js client; the fallback)",
+    validate: (v) => (v === "h2" || v === "grpc-js" ? undefined : `must be "h2" or "grpc-js", got "${v}"`),
+  },
   scorerDeadline: {
     name: "scorer-deadline",
     env: "OVERSEER_EXTENDER_SCORER_DEADLINE",
@@ -96,11 +104,15 @@ export const EXTENDER_FLAGS = {
   },
 } satisfies FlagSpecs;
 
+/** Which client carries the scorer-svc calls (both implement ScorerBackend). */
+export type ScorerTransport = "h2" | "grpc-js";
+
 export interface ExtenderConfig {
   host: string;
   port: number;
   pathPrefix: string;
   scorerAddress: string;
+  scorerTransport: ScorerTransport;
   scorerDeadlineMs: number;
   httpTimeoutMs: number;
   onBackendError: OnBackendError;
@@ -135,6 +147,7 @@ export function toExtenderConfig(f: ParsedFlags<typeof EXTENDER_FLAGS>): Extende
     port,
     pathPrefix: normalizePathPrefix(f.pathPrefix),
     scorerAddress: f.scorerAddress,
+    scorerTransport: f.scorerTransport as ScorerTransport,
     scorerDeadlineMs: f.scorerDeadline,
     httpTimeoutMs: f.httpTimeout,
     onBackendError: f.onBackendError as OnBackendError,
