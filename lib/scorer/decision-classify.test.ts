@@ -202,6 +202,19 @@ describe("decision-time classification", () => {
     expect(h.store.isPending("b")).toBe(true);
   });
 
+  it("interval: inside it, with no never-classified node waiting anywhere, the candidates are not looked at (counts on read)", async () => {
+    const h = harness(["a", "b", "other"], { minIntervalMs: 100 });
+    await h.dc.classifyCandidates(["a", "b", "other"]);
+    h.store.upsert(nodeState("other", { sequence: 2, observedAt: new Date(NOW) })); // pending, not a candidate
+    h.clock.ms += 1;
+    const r = await h.dc.classifyCandidates(["a", "b"]);
+    expect(r.outcome).toBe("throttled");
+    expect([r.classified, r.cached, r.pendingLeft]).toEqual([0, 2, 0]);
+    h.store.upsert(nodeState("a", { sequence: 2, observedAt: new Date(NOW) }));
+    expect((await h.dc.classifyCandidates(["a", "b"])).pendingLeft).toBe(1);
+    expect(h.calls).toHaveLength(1);
+  });
+
   it("interval 0 (and absent): every decision with pending candidates classifies", async () => {
     for (const minIntervalMs of [0, undefined]) {
       const h = harness(["a"], minIntervalMs === undefined ? {} : { minIntervalMs });

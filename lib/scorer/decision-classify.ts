@@ -27,7 +27,8 @@ import type { ClassifyFn } from "./regime-batcher.js";
 
 /**
  * none: no candidate waited; disabled: --decision-classify-max 0; cooldown: paused after a failure;
- * throttled: candidates waited, but an inline call was made less than --decision-classify-interval ago.
+ * throttled: an inline call was made less than --decision-classify-interval ago and no waiting node
+ * lacked a regime: pending candidates (if any) are scored with their cached regime.
  */
 export type InlineOutcome = "none" | "ok" | "timeout" | "error" | "cooldown" | "disabled" | "throttled";
 
@@ -150,27 +151,39 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
     return cached;
   }
 
+  /** Candidates still queued for classification. */
+  function countPending(nodeNames: readonly string[]): number {
+    let n = 0;
+    for (let i = 0; i < nodeNames.length; i++) if (o.store.isPending(nodeNames[i]!)) n++;
+    return n;
+  }
+
   /**
-   * The common case (the batcher or earlier decisions classified every state): no per-candidate
-   * queue work. The `cached` count (a store lookup per candidate) is only needed by a recording
-   * span; otherwise it is counted when read (tests, callers that want it), not on the scoring path.
+   * The common cases, without per-candidate queue work: nothing is pending (the batcher or earlier
+   * decisions classified every state), or the call is inside the interval and no pending node lacks
+   * a regime (so nothing would be taken). The counts (a store lookup per candidate) are only needed
+   * by a recording span; otherwise they are counted when read (tests, callers that want them), not
+   * on the scoring path.
    */
-  function nothingPending(nodeNames: readonly string[], outcome: InlineOutcome): InlineClassifyResult {
+  function nothingToTake(nodeNames: readonly string[], outcome: InlineOutcome, pendingPossible: boolean): InlineClassifyResult {
     o.onOutcome?.(outcome, 0);
     if (trace.getActiveSpan()?.isRecording() === true) {
       const links = new Map<string, SpanContext>();
-      const result: InlineClassifyResult = { outcome, classified: 0, cached: countCached(nodeNames, links), pendingLeft: 0 };
+      const result: InlineClassifyResult = { outcome, classified: 0, cached: countCached(nodeNames, links), pendingLeft: pendingPossible ? countPending(nodeNames) : 0 };
       annotateDecisionSpan(result, [...links.values()]);
       return result;
     }
     let cached: number | undefined;
+    let pendingLeft: number | undefined;
     return {
       outcome,
       classified: 0,
       get cached() {
         return (cached ??= countCached(nodeNames, undefined));
       },
-      pendingLeft: 0,
+      get pendingLeft() {
+        return (pendingLeft ??= pendingPossible ? countPending(nodeNames) : 0);
+      },
     };
   }
 
@@ -179,8 +192,11 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
       const nowMs = o.now();
       const disabled = o.maxNodes === 0;
       const coolingDown = !disabled && nowMs < pausedUntilMs;
-      if (o.store.pendingCount === 0) return nothingPending(nodeNames, disabled ? "disabled" : coolingDown ? "cooldown" : "none");
+      if (o.store.pendingCount === 0) return nothingToTake(nodeNames, disabled ? "disabled" : coolingDown ? "cooldown" : "none", false);
       const throttled = nowMs - lastInlineMs < minIntervalMs;
+      // Inside the interval only never-classified nodes are taken: with none in the whole queue, no
+      // candidate needs looking at (under steady churn this is most decisions at high pod rates).
+      if (throttled && !disabled && !coolingDown && o.store.pendingUnclassifiedCount === 0) return nothingToTake(nodeNames, "throttled", true);
       /** Pending candidates with a cached regime, not taken because of the interval. */
       const heldBack: string[] = [];
       const taken: PendingEntry[] = [];

@@ -74,7 +74,7 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
       for (const r of store.values()) this.labels(r.name, regimeLabel(r.regime?.regime)).set(1);
     },
   });
-  const decisionCalls = new Counter({ name: "overseer_scorer_decision_classify_calls_total", help: "Score/Filter/Explain calls by their decision-time classification outcome (ok, timeout, error, cooldown, none = no candidate waited, disabled, throttled = candidates waited but an inline call was made less than --decision-classify-interval ago)", labelNames: ["outcome"] as const, registers: reg });
+  const decisionCalls = new Counter({ name: "overseer_scorer_decision_classify_calls_total", help: "Score/Filter/Explain calls by their decision-time classification outcome (ok, timeout, error, cooldown, none = no candidate waited, disabled, throttled = inside --decision-classify-interval: pending candidates, if any, scored with their cached regime)", labelNames: ["outcome"] as const, registers: reg });
   const decisionNodes = new Counter({ name: "overseer_scorer_decision_classified_nodes_total", help: "Nodes classified by regime-svc inside a Score/Filter/Explain call", registers: reg });
   new Gauge({ name: "overseer_scorer_recent_placements", help: "Placements charged conservatively because the counters do not show them yet", registers: reg, collect() { this.set(recent.count()); } });
   return {

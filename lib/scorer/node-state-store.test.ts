@@ -128,6 +128,40 @@ describe("NodeStateStore regime cache", () => {
   });
 });
 
+describe("NodeStateStore: pending nodes never classified", () => {
+  it("counts pending nodes without any cached regime through upsert, claim, take, requeue, setRegime and delete", () => {
+    const s = new NodeStateStore({ maxNodes: 10 });
+    const start = AGENT_START.getTime();
+    s.upsert(nodeState("a"));
+    s.upsert(nodeState("b"));
+    expect([s.pendingCount, s.pendingUnclassifiedCount]).toEqual([2, 2]);
+    const a = s.claimPending("a")!;
+    expect([s.pendingCount, s.pendingUnclassifiedCount]).toEqual([1, 1]);
+    s.requeue(["a"]); // classification failed: waiting again, still never classified
+    expect(s.pendingUnclassifiedCount).toBe(2);
+    s.claimPending("a");
+    s.setRegime("a", a.sequence, a.startMs, assess(Regime.REGIME_QUIET));
+    expect([s.pendingCount, s.pendingUnclassifiedCount]).toEqual([1, 1]);
+    // A new state of a classified node waits again, but it has a (stale) regime.
+    s.upsert(nodeState("a", { sequence: 2 }));
+    expect([s.pendingCount, s.pendingUnclassifiedCount]).toEqual([2, 1]);
+    s.requeue(["a"]);
+    expect(s.pendingUnclassifiedCount).toBe(1);
+    // A regime for a state that was replaced meanwhile still gives the node a regime.
+    const [b] = s.takePending(1).filter((e) => e.rec.name === "b");
+    expect(s.pendingUnclassifiedCount).toBe(0);
+    s.requeue(["b"]);
+    s.upsert(nodeState("b", { sequence: 2 }));
+    s.setRegime("b", b?.sequence ?? 1, start, assess(Regime.REGIME_MIXED));
+    expect(s.isPending("b")).toBe(true);
+    expect(s.pendingUnclassifiedCount).toBe(0);
+    s.upsert(nodeState("c"));
+    expect(s.pendingUnclassifiedCount).toBe(1);
+    s.delete("c");
+    expect([s.pendingCount, s.pendingUnclassifiedCount]).toEqual([2, 0]);
+  });
+});
+
 describe("NodeStateStore slab rows", () => {
   it("moves the slot's version when the row or the regime probabilities are written", () => {
     const s = store();

@@ -69,6 +69,8 @@ export function residentKey(ns: string, name: string): string {
 export class NodeStateStore {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly pending = new Set<string>();
+  /** The pending nodes that have no cached regime at all (never classified). */
+  private readonly pendingUnclassified = new Set<string>();
   private readonly listeners: ((rec: NodeRecord) => void)[] = [];
   /** Every node's row and regime probabilities, by slot (the scoring engine reads them from here). */
   readonly slab = new RowSlab(NODE_ROW_WIDTH);
@@ -83,6 +85,10 @@ export class NodeStateStore {
   }
   get pendingCount(): number {
     return this.pending.size;
+  }
+  /** Pending nodes that were never classified (no cached regime): decisions classify these even when spaced. */
+  get pendingUnclassifiedCount(): number {
+    return this.pendingUnclassified.size;
   }
 
   get(name: string): NodeRecord | undefined {
@@ -148,12 +154,14 @@ export class NodeStateStore {
     };
     this.nodes.set(rec.name, rec);
     this.pending.add(rec.name);
+    if (!rec.regime) this.pendingUnclassified.add(rec.name);
     for (const l of this.listeners) l(rec);
     return { outcome: "accepted" };
   }
 
   delete(name: string): boolean {
     this.pending.delete(name);
+    this.pendingUnclassified.delete(name);
     const rec = this.nodes.get(name);
     if (!rec) return false;
     this.nodes.delete(name);
@@ -168,6 +176,7 @@ export class NodeStateStore {
   /** Takes one node out of the classification queue (decision-time classification); undefined when it was not waiting. */
   claimPending(name: string): PendingEntry | undefined {
     if (!this.pending.delete(name)) return undefined;
+    this.pendingUnclassified.delete(name);
     const rec = this.nodes.get(name);
     return rec ? { rec, sequence: rec.sequence, startMs: rec.agentStartedAtMs } : undefined;
   }
@@ -178,6 +187,7 @@ export class NodeStateStore {
     for (const name of this.pending) {
       if (out.length >= max) break;
       this.pending.delete(name);
+      this.pendingUnclassified.delete(name);
       const rec = this.nodes.get(name);
       if (rec) out.push({ rec, sequence: rec.sequence, startMs: rec.agentStartedAtMs });
     }
@@ -186,7 +196,12 @@ export class NodeStateStore {
 
   /** Puts nodes back in the queue (classification failed). */
   requeue(names: Iterable<string>): void {
-    for (const n of names) if (this.nodes.has(n)) this.pending.add(n);
+    for (const n of names) {
+      const rec = this.nodes.get(n);
+      if (!rec) continue;
+      this.pending.add(n);
+      if (!rec.regime) this.pendingUnclassified.add(n);
+    }
   }
 
   /**
@@ -203,6 +218,7 @@ export class NodeStateStore {
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
     this.slab.touch(rec.slot);
     rec.regime = a;
+    this.pendingUnclassified.delete(name);
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
     rec.regimeOf = { startMs, sequence };
