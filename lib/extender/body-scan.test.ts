@@ -115,6 +115,34 @@ describe("decodeExtenderBody (fast names-mode scan)", () => {
   });
 });
 
+describe("a repeated candidate list", () => {
+  const body = (names: string[]) => JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names });
+  const many = (prefix: string, n = 100) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+  it("gives the same frozen names array for the same NodeNames text, a new one for another list", () => {
+    const first = decodeExtenderBody(body(many("node")));
+    const again = decodeExtenderBody(body(many("node")));
+    expect(again.nodeNames).toBe(first.nodeNames);
+    expect(Object.isFrozen(first.nodeNames)).toBe(true);
+    expect(() => first.nodeNames.push("x")).toThrow(TypeError);
+    const other = decodeExtenderBody(body(many("other")));
+    expect(other.nodeNames).not.toBe(first.nodeNames);
+    expect(other.nodeNames).toEqual(many("other"));
+    // Each answer still agrees with the generic decode, and the per-request map is its own.
+    expectSame(body(many("node")));
+    expect(again.indexByName).not.toBe(first.indexByName);
+  });
+
+  it("a list with duplicates is remembered deduplicated; a short list is not remembered", () => {
+    const dup = [...many("node"), "node-3"];
+    const a = decodeExtenderBody(body(dup));
+    expect(a.nodeNames).toEqual(many("node"));
+    expect(decodeExtenderBody(body(dup)).nodeNames).toBe(a.nodeNames);
+    const short = decodeExtenderBody(body(many("s", 3)));
+    expect(decodeExtenderBody(body(many("s", 3))).nodeNames).not.toBe(short.nodeNames);
+  });
+});
+
 describe("encodeHostPrioritiesJson", () => {
   const req = (names: string[]) => decodeExtenderArgs({ Pod: pod, NodeNames: names });
 

@@ -62,6 +62,15 @@ function skipObject(s: string, i: number): number {
  */
 const PLAIN_NAMES = /^"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}"(?:,"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}")*$/;
 
+/** Lists shorter than this are scanned every time (remembering them would not pay). */
+const MIN_REMEMBERED_NAMES = 64;
+/**
+ * The last plain NodeNames text of MIN_REMEMBERED_NAMES or more names and its names, frozen:
+ * kube-scheduler sends the same candidate list for pod after pod, and the same (frozen) array lets
+ * the scorer request's encoder reuse its bytes too (score-nodes-codec.ts).
+ */
+let lastPlain: { region: string; names: readonly string[] } = { region: "", names: [] };
+
 /**
  * Scans `["a","b",...]` at `i`. Returns the distinct names in order and the end index, or
  * undefined when the array is not a non-empty list of plain names (the generic path decides).
@@ -72,7 +81,12 @@ function scanNames(s: string, i: number): { names: string[]; end: number } | und
   const close = s.indexOf("]", i);
   if (close > i + 2) {
     const region = s.slice(i + 1, close);
-    if (PLAIN_NAMES.test(region)) return { names: dedupe(region.slice(1, -1).split('","')), end: close + 1 };
+    if (region === lastPlain.region) return { names: lastPlain.names as string[], end: close + 1 };
+    if (PLAIN_NAMES.test(region)) {
+      const names = Object.freeze(dedupe(region.slice(1, -1).split('","')));
+      if (names.length >= MIN_REMEMBERED_NAMES) lastPlain = { region, names };
+      return { names: names as string[], end: close + 1 };
+    }
   }
   i = skipWs(s, i + 1);
   const all: string[] = [];

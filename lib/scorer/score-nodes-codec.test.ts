@@ -98,6 +98,28 @@ describe("ScoreNodesRequest codec", () => {
 
 const score = (p: Partial<NodeScore>): NodeScore => ({ nodeName: "", score: 0, predictedSlowdown: 0, slowdownUpperBound: 0, regime: 0, basis: 0, ...p });
 
+describe("encodeNamesRequest of a repeated list", () => {
+  const names = Array.from({ length: 100 }, (_, i) => `node-${i}`);
+  const workload = { podNamespace: "cnf", podName: "p", podUid: "u", workloadClass: "upf", maxSlowdown: 0 };
+  const generated = (nodeNames: string[], scoresOnly: boolean) => Buffer.from(ScoreNodesRequest.encode({ workload, nodeNames, scoresOnly }).finish());
+
+  it("a frozen list encodes byte-identically again and again, with other workloads around it", () => {
+    const frozen = Object.freeze([...names]) as string[];
+    expect(encodeNamesRequest({ workload, nodeNames: frozen, scoresOnly: true })).toEqual(generated(names, true));
+    expect(encodeNamesRequest({ workload: { ...workload, podName: "longer-pod-name" }, nodeNames: frozen })).toEqual(
+      Buffer.from(ScoreNodesRequest.encode({ workload: { ...workload, podName: "longer-pod-name" }, nodeNames: names, scoresOnly: false }).finish()),
+    );
+    expect(encodeNamesRequest({ workload, nodeNames: frozen, scoresOnly: true })).toEqual(generated(names, true));
+  });
+
+  it("an array that is not frozen is encoded every time (a change in place shows)", () => {
+    const list = [...names];
+    expect(encodeNamesRequest({ workload, nodeNames: list, scoresOnly: true })).toEqual(generated(list, true));
+    list[5] = "changed-in-place";
+    expect(encodeNamesRequest({ workload, nodeNames: list, scoresOnly: true })).toEqual(generated(list, true));
+  });
+});
+
 describe("decodeScoreNodesResponse", () => {
   it.each([
     ["empty", { scores: [], modelVersion: "" }],

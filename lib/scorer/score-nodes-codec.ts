@@ -130,18 +130,40 @@ function startsWith(buf: Buffer, pos: number, prefix: Buffer): boolean {
 
 export const decodeScoreNodesRequest = (b: Uint8Array): ScoreNodesRequest => decodeNamesRequest(b, (x) => ScoreNodesRequest.decode(x), true);
 
-/** Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder. */
-export function encodeNamesRequest(msg: NamesRequest): Buffer {
-  const w = msg.workload !== undefined ? WorkloadSpec.encode(msg.workload).finish() : undefined;
-  const names = msg.nodeNames;
+/**
+ * The node_names fields of the last frozen list encoded (the extender's body scan hands out the same
+ * frozen array for a repeated candidate list: its bytes are copied instead of re-encoded).
+ */
+let lastEncoded: { names: readonly string[] | undefined; bytes: Buffer } = { names: undefined, bytes: EMPTY };
+
+/** The node_names fields (tag, length, bytes per name), as the generated encoder writes them. */
+function encodeNames(names: readonly string[]): Buffer {
+  if (names === lastEncoded.names) return lastEncoded.bytes;
   const n = names.length;
   const lens = new Int32Array(n);
-  let total = (w ? 1 + varintSize(w.length) + w.length : 0) + (msg.scoresOnly ? 2 : 0);
+  let total = 0;
   for (let i = 0; i < n; i++) {
     const b = utf8Length(names[i]!);
     lens[i] = b;
     total += 1 + varintSize(b) + b;
   }
+  const buf = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    buf[off++] = 0x12;
+    off = writeVarint(buf, off, lens[i]!);
+    off = writeUtf8(buf, off, names[i]!, lens[i]!);
+  }
+  // Only a frozen array cannot change under the remembered bytes.
+  if (Object.isFrozen(names) && n >= MIN_REMEMBERED_NAMES) lastEncoded = { names, bytes: buf };
+  return buf;
+}
+
+/** Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder. */
+export function encodeNamesRequest(msg: NamesRequest): Buffer {
+  const w = msg.workload !== undefined ? WorkloadSpec.encode(msg.workload).finish() : undefined;
+  const names = encodeNames(msg.nodeNames);
+  const total = (w ? 1 + varintSize(w.length) + w.length : 0) + names.length + (msg.scoresOnly ? 2 : 0);
   const buf = Buffer.allocUnsafe(total);
   let off = 0;
   if (w) {
@@ -150,11 +172,7 @@ export function encodeNamesRequest(msg: NamesRequest): Buffer {
     buf.set(w, off);
     off += w.length;
   }
-  for (let i = 0; i < n; i++) {
-    buf[off++] = 0x12;
-    off = writeVarint(buf, off, lens[i]!);
-    off = writeUtf8(buf, off, names[i]!, lens[i]!);
-  }
+  off += names.copy(buf, off);
   if (msg.scoresOnly) {
     buf[off++] = 0x18;
     buf[off++] = 0x01;
