@@ -71,8 +71,8 @@ e2e: build
 	OVERSEER_E2E=1 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=$(E2E_JSON) test/k8s-e2e.test.ts
 
 bench: build
-	@# churn-ingest, gc-pauses and extender-bench-* are modules the benches load (child processes, worker threads), not benches.
-	@for b in dist/bench/*.js; do case $$b in */churn-ingest.js|*/gc-pauses.js|*/extender-bench-*.js) continue;; esac; echo "== $$b"; node $$b || exit 1; done
+	@# churn-ingest, gc-pauses, score-nodes-caller and extender-bench-* are modules the benches load (child processes, worker threads), not benches.
+	@for b in dist/bench/*.js; do case $$b in */churn-ingest.js|*/gc-pauses.js|*/score-nodes-caller.js|*/extender-bench-*.js) continue;; esac; echo "== $$b"; node $$b || exit 1; done
 
 clean:
 	rm -rf dist reports
