@@ -69,6 +69,10 @@ export function residentKey(ns: string, name: string): string {
 export class NodeStateStore {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly pending = new Set<string>();
+  /** Each slot's current record (undefined when free). */
+  private readonly bySlot: (NodeRecord | undefined)[] = [];
+  /** Moves whenever a node gets or gives up a slot (added, deleted): name -> slot lists are valid while it stays. */
+  private layout = 0;
   /** The pending nodes that have no cached regime at all (never classified). */
   private readonly pendingUnclassified = new Set<string>();
   private readonly listeners: ((rec: NodeRecord) => void)[] = [];
@@ -93,6 +97,33 @@ export class NodeStateStore {
 
   get(name: string): NodeRecord | undefined {
     return this.nodes.get(name);
+  }
+
+  /** The record in `slot` (a slot from a record of this store while layoutVersion has not moved). */
+  recordAt(slot: number): NodeRecord | undefined {
+    return this.bySlot[slot];
+  }
+
+  /**
+   * The slot of each name (-1: not in the store) for a frozen candidate list, kept for the last such
+   * list while no node is added or deleted: kube-scheduler asks about the same nodes pod after pod,
+   * and the decoders hand out a repeated list as one frozen array (score-nodes-codec.ts). Then
+   * recordAt(slot) replaces a name lookup per candidate. Undefined for a list that is not frozen.
+   */
+  slotsOf(names: readonly string[]): Int32Array | undefined {
+    if (!Object.isFrozen(names)) return undefined;
+    const m = this.slotMemo;
+    if (m && m.names === names && m.layout === this.layout) return m.slots;
+    const slots = new Int32Array(names.length);
+    for (let i = 0; i < names.length; i++) slots[i] = this.nodes.get(names[i]!)?.slot ?? -1;
+    this.slotMemo = { names, layout: this.layout, slots };
+    return slots;
+  }
+  private slotMemo: { names: readonly string[]; layout: number; slots: Int32Array } | undefined;
+
+  /** Changes when any node is added or deleted (a slot changes hands); not on newer states of known nodes. */
+  get layoutVersion(): number {
+    return this.layout;
   }
 
   values(): IterableIterator<NodeRecord> {
@@ -153,6 +184,8 @@ export class NodeStateStore {
       residentKeys,
     };
     this.nodes.set(rec.name, rec);
+    this.bySlot[slot] = rec;
+    if (!prev) this.layout++;
     this.pending.add(rec.name);
     if (!rec.regime) this.pendingUnclassified.add(rec.name);
     for (const l of this.listeners) l(rec);
@@ -165,6 +198,8 @@ export class NodeStateStore {
     const rec = this.nodes.get(name);
     if (!rec) return false;
     this.nodes.delete(name);
+    this.bySlot[rec.slot] = undefined;
+    this.layout++;
     this.slab.release(rec.slot);
     return true;
   }

@@ -79,15 +79,24 @@ describe("ScoreNodesRequest codec", () => {
       expect(decodeScoreNodesRequest(split)).toEqual(ScoreNodesRequest.decode(split));
     });
 
-    it("a caller changing the array it got does not change the next decode", () => {
+    it("a repeated list comes back as one frozen array; a caller changing the first (fresh) array does not change the next decode", () => {
       const other = names.map((n) => `other-${n}`);
       const bytes = encodeNamesRequest(req(other));
-      for (let i = 0; i < 3; i++) {
-        const got = decodeScoreNodesRequest(bytes).nodeNames;
-        expect(got).toEqual(other);
-        got[0] = "mutated";
-        got.length = 3;
-      }
+      const first = decodeScoreNodesRequest(bytes).nodeNames;
+      expect(first).toEqual(other);
+      first[0] = "mutated";
+      first.length = 3;
+      const second = decodeScoreNodesRequest(bytes).nodeNames;
+      expect(second).toEqual(other);
+      expect(Object.isFrozen(second)).toBe(true);
+      expect(decodeScoreNodesRequest(bytes).nodeNames).toBe(second);
+      expect(() => {
+        second[0] = "mutated";
+      }).toThrow(TypeError);
+      // The list plus one more name: a new array with all of them (the remembered one unchanged).
+      const longer = decodeScoreNodesRequest(encodeNamesRequest(req([...other, "one-more"]))).nodeNames;
+      expect(longer).toEqual([...other, "one-more"]);
+      expect(second).toEqual(other);
     });
   });
 

@@ -81,6 +81,8 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
   let namesStart = -1;
   let namesEnd = -1;
   let namesRun = true;
+  /** The names began with the remembered list, not copied into nodeNames (yet). */
+  let remembered = false;
   while (pos < end) {
     const tag = buf[pos]!;
     if (tag === 0x18 && withScoresOnly && pos + 1 < end && buf[pos + 1]! < 0x80) {
@@ -89,18 +91,23 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
       continue;
     }
     if (tag !== 0x0a && tag !== 0x12) return fallback(bytes);
-    if (tag === 0x12 && nodeNames.length === 0 && lastNames.bytes.length > 0 && startsWith(buf, pos, lastNames.bytes)) {
+    if (tag === 0x12 && nodeNames.length === 0 && !remembered && lastNames.bytes.length > 0 && startsWith(buf, pos, lastNames.bytes)) {
       // The same candidate list as an earlier request (kube-scheduler sends the same nodes for pod
       // after pod): its strings, whose hashes V8 has cached, make the store lookups cheaper.
-      for (const n of lastNames.names) nodeNames.push(n);
       pos += lastNames.bytes.length;
       namesRun = false;
+      remembered = true;
       continue;
     }
     const len = readVarint(buf, pos + 1, end, cur);
     if (len < 0 || cur.pos + len > end) return fallback(bytes);
     const start = cur.pos;
     if (tag === 0x12) {
+      if (remembered) {
+        // More names after the remembered list: one array of them all.
+        for (const n of lastNames.names) nodeNames.push(n);
+        remembered = false;
+      }
       if (namesStart < 0) namesStart = pos;
       else if (namesEnd !== pos) namesRun = false;
       nodeNames.push(readUtf8(buf, start, start + len));
@@ -114,9 +121,12 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
     }
   }
   if (namesRun && namesStart >= 0 && nodeNames.length >= MIN_REMEMBERED_NAMES) {
-    lastNames = { bytes: Buffer.from(buf.subarray(namesStart, namesEnd)), names: nodeNames.slice() };
+    lastNames = { bytes: Buffer.from(buf.subarray(namesStart, namesEnd)), names: Object.freeze(nodeNames.slice()) };
   }
-  return (withScoresOnly ? { workload, nodeNames, scoresOnly } : { workload, nodeNames }) as T;
+  // Exactly the remembered list: its one frozen array, so that the scoring engine can recognise the
+  // list by identity (it keeps the list's store slots, scoring-engine.ts).
+  const names = remembered ? (lastNames.names as string[]) : nodeNames;
+  return (withScoresOnly ? { workload, nodeNames: names, scoresOnly } : { workload, nodeNames: names }) as T;
 }
 
 /** Lists shorter than this are decoded every time (remembering them would not pay). */

@@ -126,3 +126,41 @@ describe("InputScratch", () => {
 
   it.each([[0], [1.5]])("refuses maxKept %s", (n) => expect(() => new InputScratch(n)).toThrow(/maxKept must be an integer >= 1/));
 });
+
+describe("scoreCandidates: a repeated (frozen) candidate list", () => {
+  it("scores exactly as the same names in a fresh array, across newer states, added and deleted nodes (slots reused)", async () => {
+    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+    const ctx = { store, recent, params: { freshnessMs: 10_000, worstSlowdown: 2 } };
+    const fresh = new Date(NOW - 100);
+    const workload = { podNamespace: "ns", podName: "p", podUid: "u", workloadClass: [...bundle.manifest.workloadProfiles.keys()][0]!, maxSlowdown: 0 };
+    const add = (name: string, sequence: number, bw: number) => {
+      store.upsert(nodeState(name, { sequence, observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: bw } }));
+      store.setRegime(name, sequence, store.get(name)!.agentStartedAtMs, { regime: Regime.REGIME_QUIET, confidence: 1, probabilities: [{ regime: Regime.REGIME_QUIET, probability: 1 }], modelVersion: "v" });
+    };
+    const names = Object.freeze(Array.from({ length: 70 }, (_, i) => `n${i}`)) as string[];
+    for (let i = 0; i < 60; i++) add(`n${i}`, 1, (i % 10) / 10); // n60..n69 unknown at first
+    const same = async () => {
+      const viaSlots = await scoreCandidates(ctx, bundle, workload, names, NOW);
+      const viaNames = await scoreCandidates(ctx, bundle, workload, [...names], NOW);
+      expect([...viaSlots.scores]).toEqual([...viaNames.scores]);
+      expect([...viaSlots.basis]).toEqual([...viaNames.basis]);
+      return viaSlots;
+    };
+    const first = await same();
+    expect(first.basis[65]).toBe(ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE);
+    const slots = store.slotsOf(names)!;
+    expect(store.slotsOf(names)).toBe(slots); // kept while no node comes or goes
+    add("n3", 2, 0.95); // a newer state: same slot, the new record is read
+    expect(store.slotsOf(names)).toBe(slots);
+    const busier = await same();
+    expect(busier.scores[3]).toBeLessThan(first.scores[3]!);
+    store.delete("n5");
+    add("n65", 1, 0.9); // takes n5's slot: n5 must now be unknown, n65 known
+    expect(store.slotsOf(names)).not.toBe(slots);
+    const moved = await same();
+    expect(moved.basis[5]).toBe(ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE);
+    expect(moved.basis[65]).toBe(ScoreBasis.SCORE_BASIS_MODEL);
+    expect(store.slotsOf([...names])).toBeUndefined(); // a list that is not frozen: looked up by name
+  });
+});

@@ -140,8 +140,10 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   let cacheMisses = 0;
   const anyRecent = !recent.isEmpty();
   let rows = 0;
+  // A repeated (frozen) candidate list: each name's slot is known, the record is one array read.
+  const known = store.slotsOf(nodeNames);
   for (let i = 0; i < n; i++) {
-    const rec = store.get(nodeNames[i]!);
+    const rec = known ? (known[i]! >= 0 ? store.recordAt(known[i]!) : undefined) : store.get(nodeNames[i]!);
     recs[i] = rec;
     if (!rec) {
       preBasis[i] = ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE;
