@@ -214,3 +214,37 @@ describe("NodeStateStore slab rows", () => {
     expect(n2.row[FEATURE_COUNT]).toBe(1);
   });
 });
+
+describe("NodeStateStore: per-slot facts for planning", () => {
+  it("mirror each slot's record through new states, regimes (fresh, stale, unspecified), absent groups, deletion and growth", () => {
+    const s = new NodeStateStore({ maxNodes: 5000 });
+    const start = AGENT_START.getTime();
+    const check = (name: string) => {
+      const r = s.get(name)!;
+      const f = s.facts.flags[r.slot]!;
+      expect({ observed: s.facts.observedAtMs[r.slot], regime: s.facts.regime[r.slot], hasRegime: (f & 1) !== 0, stale: (f & 2) !== 0, probs: (f & 4) !== 0, missing: (f & 8) !== 0 }).toEqual({
+        observed: r.observedAtMs,
+        regime: r.regime?.regime ?? 0,
+        hasRegime: r.regime !== undefined,
+        stale: r.regimeStale,
+        probs: r.regimeProbs !== undefined,
+        missing: r.missingGroups.length > 0,
+      });
+      expect(s.recordAt(r.slot)).toBe(r);
+    };
+    s.upsert(nodeState("a", { observedAt: new Date(1_000) }));
+    check("a");
+    s.setRegime("a", 1, start, assess(Regime.REGIME_MIXED));
+    check("a");
+    s.upsert(nodeState("a", { sequence: 2, observedAt: new Date(2_000), absent: ["mem_bandwidth_fraction_of_peak", "dram_bound_stall_fraction"] }));
+    check("a"); // stale regime, missing groups
+    s.setRegime("a", 2, start, assess(Regime.REGIME_UNSPECIFIED));
+    check("a"); // a regime without probabilities
+    const slot = s.get("a")!.slot;
+    s.delete("a");
+    expect([s.facts.flags[slot], s.facts.observedAtMs[slot], s.recordAt(slot)]).toEqual([0, 0, undefined]);
+    for (let i = 0; i < 3000; i++) s.upsert(nodeState(`n${i}`, { observedAt: new Date(i) })); // past the first 1,024 slots
+    check("n2999");
+    check("n0");
+  });
+});

@@ -9,6 +9,7 @@ import { FEATURE_COUNT } from "../features/catalog.js";
 import { FeatureVectorError, validateFeatureVector } from "../features/feature-vector.js";
 import { RowSlab } from "./row-slab.js";
 import { missingCriticalGroups } from "./score-math.js";
+import { SlotFacts } from "./slot-facts.js";
 
 /** Probabilities indexed by Regime enum value. */
 export const REGIME_SLOTS = 8;
@@ -69,6 +70,8 @@ export function residentKey(ns: string, name: string): string {
 export class NodeStateStore {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly pending = new Set<string>();
+  /** What planning reads of each slot's record, in flat arrays (slot-facts.ts). */
+  readonly facts = new SlotFacts();
   /** Each slot's current record (undefined when free). */
   private readonly bySlot: (NodeRecord | undefined)[] = [];
   /** Moves whenever a node gets or gives up a slot (added, deleted): name -> slot lists are valid while it stays. */
@@ -185,6 +188,7 @@ export class NodeStateStore {
     };
     this.nodes.set(rec.name, rec);
     this.bySlot[slot] = rec;
+    this.facts.set(slot, rec);
     if (!prev) this.layout++;
     this.pending.add(rec.name);
     if (!rec.regime) this.pendingUnclassified.add(rec.name);
@@ -199,6 +203,7 @@ export class NodeStateStore {
     if (!rec) return false;
     this.nodes.delete(name);
     this.bySlot[rec.slot] = undefined;
+    this.facts.clear(rec.slot);
     this.layout++;
     this.slab.release(rec.slot);
     return true;
@@ -258,6 +263,7 @@ export class NodeStateStore {
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
     rec.regimeOf = { startMs, sequence };
     rec.regimeSpan = classifiedBy;
+    this.facts.set(rec.slot, rec);
     return true;
   }
 

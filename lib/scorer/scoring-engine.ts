@@ -13,6 +13,7 @@ import { ScoreBasis, type SoloProfile, type WorkloadSpec } from "../../gen/overs
 import type { InterferenceOutput, ModelBundle } from "../bundle/load-bundle.js";
 import { profileRow } from "../bundle/model-input.js";
 import { chargeRow, worstDemand } from "./placement-charge.js";
+import { FACT_HAS_PROBS, FACT_HAS_REGIME, FACT_MISSING_GROUPS, FACT_REGIME_STALE } from "./slot-facts.js";
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
 import type { InputScratch } from "./input-scratch.js";
 import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
@@ -140,43 +141,48 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   let cacheMisses = 0;
   const anyRecent = !recent.isEmpty();
   let rows = 0;
-  // A repeated (frozen) candidate list: each name's slot is known, the record is one array read.
+  // A repeated (frozen) candidate list: each name's slot is known without a lookup. What planning
+  // reads of a node comes from the store's flat per-slot arrays, not from the record object.
   const known = store.slotsOf(nodeNames);
+  const { observedAtMs, flags: facts, regime: factRegime } = store.facts;
   for (let i = 0; i < n; i++) {
-    const rec = known ? (known[i]! >= 0 ? store.recordAt(known[i]!) : undefined) : store.get(nodeNames[i]!);
-    recs[i] = rec;
-    if (!rec) {
+    let s: number;
+    if (known) s = known[i]!;
+    else s = store.get(nodeNames[i]!)?.slot ?? -1;
+    if (s < 0) {
       preBasis[i] = ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE;
       continue;
     }
-    const age = Math.max(0, nowMs - rec.observedAtMs);
+    recs[i] = store.recordAt(s);
+    const age = Math.max(0, nowMs - observedAtMs[s]!);
     ageMs[i] = age;
-    const a = rec.regime;
-    if (a) regime[i] = a.regime;
-    flags[i] = (rec.regimeStale || a === undefined ? FLAG_REGIME_STALE : 0) | (rec.regimeProbs ? 0 : FLAG_HYPOTHESES);
+    const f = facts[s]!;
+    const hasProbs = (f & FACT_HAS_PROBS) !== 0;
+    if (f & FACT_HAS_REGIME) regime[i] = factRegime[s]!;
+    flags[i] = ((f & FACT_REGIME_STALE) !== 0 || (f & FACT_HAS_REGIME) === 0 ? FLAG_REGIME_STALE : 0) | (hasProbs ? 0 : FLAG_HYPOTHESES);
     // Same rule and precedence as preModelBasis (score-math.ts), inlined for the hot path.
     if (age > params.freshnessMs) {
       preBasis[i] = ScoreBasis.SCORE_BASIS_STALE_WORST_CASE;
       continue;
     }
-    if (rec.missingGroups.length > 0) {
+    if (f & FACT_MISSING_GROUPS) {
       preBasis[i] = ScoreBasis.SCORE_BASIS_ABSENT_FEATURES_WORST_CASE;
       continue;
     }
-    slot[i] = rec.slot;
+    slot[i] = s;
     let charged = false;
     if (anyRecent) {
-      const active = recent.active(rec.name, nowMs);
+      const active = recent.active(nodeNames[i]!, nowMs);
       if (active.length > 0) {
         recentLists[i] = active.map((p) => p.profile);
         charged = true;
       }
     }
-    if (table && !charged && rec.regimeProbs) {
-      const v = slotVersions[rec.slot]!;
-      if (table.version[rec.slot] === v) {
-        predicted[i] = table.predicted[rec.slot]!;
-        upper[i] = table.upper[rec.slot]!;
+    if (table && !charged && hasProbs) {
+      const v = slotVersions[s]!;
+      if (table.version[s] === v) {
+        predicted[i] = table.predicted[s]!;
+        upper[i] = table.upper[s]!;
         flags[i]! |= FLAG_CACHED;
         cacheHits++;
         continue;
@@ -185,7 +191,7 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
       flags[i]! |= FLAG_CACHEABLE;
       cacheMisses++;
     }
-    const variants = (charged ? 2 : 1) * (rec.regimeProbs ? 1 : R);
+    const variants = (charged ? 2 : 1) * (hasProbs ? 1 : R);
     rowStart[i] = rows;
     rowCount[i] = variants;
     rows += variants;
