@@ -167,6 +167,35 @@ describe("encodeHostPrioritiesJson", () => {
   });
 });
 
+describe("encodeHostPrioritiesJson for a repeated (frozen) list", () => {
+  const req = (names: string[]) => decodeExtenderArgs({ Pod: pod, NodeNames: names });
+  const names = Object.freeze(Array.from({ length: 100 }, (_, i) => `node-${i}`)) as string[];
+  const json = (sc: number[]) => JSON.stringify(encodePrioritizeResult(req(names), sc));
+
+  it("the same scores again give the same bytes; any changed score gives the new answer", () => {
+    const a = names.map((_, i) => i % 11);
+    const first = encodeHostPrioritiesJson(names, a, true);
+    expect(first.toString("latin1")).toBe(json(a));
+    expect(encodeHostPrioritiesJson(names, [...a], true)).toBe(first);
+    const b = [...a];
+    b[57] = (b[57]! + 1) % 11;
+    const second = encodeHostPrioritiesJson(names, b, true);
+    expect(second.toString("latin1")).toBe(json(b));
+    expect(first.toString("latin1")).toBe(json(a)); // the earlier answer's bytes are never rewritten
+    // Scores that clamp to the same values are the same answer.
+    expect(encodeHostPrioritiesJson(names, b.map((x, i) => (i === 3 ? x + 0.2 : x)), true).toString("latin1")).toBe(json(b));
+  });
+
+  it("a list that is not frozen is encoded every time", () => {
+    const open = [...names];
+    const sc = open.map(() => 4);
+    const first = encodeHostPrioritiesJson(open, sc, true);
+    expect(encodeHostPrioritiesJson(open, sc, true)).not.toBe(first);
+    open[0] = "renamed";
+    expect(encodeHostPrioritiesJson(open, sc, true).toString("latin1")).toBe(JSON.stringify(encodePrioritizeResult(req(open), sc)));
+  });
+});
+
 describe("plain names", () => {
   it("both scans mark their names plain, and the mark is right", () => {
     for (const text of [JSON.stringify({ Pod: pod, NodeNames: ["a", "b c", "d,e"] }), `{"Pod":${JSON.stringify(pod)},"NodeNames":[ "a" ]}`]) {

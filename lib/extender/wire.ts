@@ -244,11 +244,33 @@ export function encodeHostPrioritiesJson(names: readonly string[], scores: Array
   if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} candidates`);
   if (n === 0) return Buffer.from("[]");
   if (!plain) return Buffer.from(stringifyHostPriorities(names.map((Host, j) => ({ Host, Score: clampScore(scores[j]!) }))), "utf8");
+  const memo = lastAnswer.names === names ? lastAnswer : undefined;
+  if (memo) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = memo.scores[i] === clampScore(scores[i]!);
+    // The same frozen candidate list scored the same as last time (same workload class, no node
+    // changed): the same bytes. A Buffer handed to a response is never written to afterwards.
+    if (same) return memo.bytes;
+  }
   let text = '[{"Host":"';
   for (let i = 0; i < n - 1; i++) text += names[i]! + NEXT[clampScore(scores[i]!)]!;
   text += names[n - 1]! + LAST[clampScore(scores[n - 1]!)]!;
-  return Buffer.from(text, "latin1");
+  const bytes = Buffer.from(text, "latin1");
+  if (Object.isFrozen(names) && n >= MIN_REMEMBERED_ANSWER) {
+    const kept = new Uint8Array(n);
+    for (let i = 0; i < n; i++) kept[i] = clampScore(scores[i]!);
+    lastAnswer = { names, scores: kept, bytes };
+  }
+  return bytes;
 }
+
+/** Answers shorter than this are built every time. */
+const MIN_REMEMBERED_ANSWER = 64;
+/**
+ * The last answer for a frozen candidate list (the body scan hands out kube-scheduler's repeated
+ * list as one frozen array, body-scan.ts), with its clamped scores: served again when both repeat.
+ */
+let lastAnswer: { names: readonly string[] | undefined; scores: Uint8Array; bytes: Buffer } = { names: undefined, scores: new Uint8Array(0), bytes: Buffer.alloc(0) };
 
 /** True when JSON.stringify would escape a character of `s` (quote, backslash, control, lone surrogate). */
 function needsJsonEscape(s: string): boolean {
