@@ -13,7 +13,7 @@ import { startRegimeService, type RunningRegimeService } from "../lib/regime/reg
 import { createScorerClient, type ScorerClient } from "../lib/scorer/client.js";
 import { startScorerService, type RunningScorerService } from "../lib/scorer/scorer-server.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
-import { regimeConfig, scorerConfig } from "../lib/scorer/testing/service-configs.js";
+import { regimeConfig, scorerConfig, waitFor } from "../lib/scorer/testing/service-configs.js";
 
 const upf: WorkloadSpec = { podNamespace: "cnf", podName: "upf-0", podUid: "uid-upf-0", workloadClass: "upf", maxSlowdown: 0 };
 const BUSY = { mem_bandwidth_fraction_of_peak: 0.9, dram_bound_stall_fraction: 0.5, llc_misses_per_kilo_instr: 20 };
@@ -120,7 +120,7 @@ describe("decision-time classification when regime-svc does not answer", () => {
 });
 
 describe("decision-time classification spaced by --decision-classify-interval (real regime-svc)", () => {
-  it("inside the interval a decision scores cached regimes (marked stale), and calls regime-svc only for a never-classified candidate", async () => {
+  it("frequent decisions score cached regimes (marked stale), have the queue classified in the background, and call regime-svc only for a never-classified candidate", async () => {
     const bundle = await makeBundleDir({ synthetic: true });
     const regime = await startRegimeService(regimeConfig(bundle.dir));
     const scorer = await startScorerService({ ...scorerConfig(bundle.dir, `127.0.0.1:${regime.grpcPort}`), regimeFlush: NO_BACKGROUND_FLUSH_MS, decisionClassifyInterval: 600_000 });
@@ -134,19 +134,22 @@ describe("decision-time classification spaced by --decision-classify-interval (r
       await ingest(address, [nodeState("a", { sequence: 2, features: BUSY })]);
       const r = await client.explainScores({ workload: upf, nodeNames: ["a", "b"] });
       const [a, b] = r.explanations;
-      expect(a!.summary).toMatch(/STALE/); // scored with the regime of sequence 1
+      expect(a!.summary).toMatch(/STALE/); // scored with the regime of sequence 1, without waiting for regime-svc
       expect(a!.score!.regime).not.toBe(Regime.REGIME_UNSPECIFIED);
       expect(b!.summary).not.toMatch(/STALE/);
-      expect(scorer.store.isPending("a")).toBe(true); // left to the next inline call or the batcher
       expect(await metricsText(scorer)).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="throttled"\} 1/);
+      // The decision asked the background batcher to classify the queue (its own flush timer is 10 minutes away).
+      await waitFor(() => scorer.store.get("a")!.regimeOf?.sequence === 2 && !scorer.store.get("a")!.regimeStale, "the background flush a frequent decision asked for");
+      expect(scorer.store.isPending("a")).toBe(false);
+      expect(await metricsText(scorer)).toMatch(/overseer_scorer_decision_classified_nodes_total 2/); // only the first decision's
 
       // A never-classified candidate is classified inline even inside the interval; the pending
       // candidate with a cached regime rides along in the same call.
-      await ingest(address, [nodeState("fresh")]);
+      await ingest(address, [nodeState("a", { sequence: 3 }), nodeState("fresh")]);
       const r2 = await client.explainScores({ workload: upf, nodeNames: ["a", "fresh"] });
       for (const e of r2.explanations) expect(e.summary).not.toMatch(/STALE|worst over every regime/);
       expect(scorer.store.isPending("a") || scorer.store.isPending("fresh")).toBe(false);
-      expect(scorer.store.get("a")).toMatchObject({ regimeStale: false, regimeOf: { sequence: 2 } });
+      expect(scorer.store.get("a")).toMatchObject({ regimeStale: false, regimeOf: { sequence: 3 } });
       const text = await metricsText(scorer);
       expect(text).toMatch(/overseer_scorer_decision_classify_calls_total\{outcome="ok"\} 2/);
       expect(text).toMatch(/overseer_scorer_decision_classified_nodes_total 4/);

@@ -160,8 +160,9 @@ describe("decision-time classification", () => {
     expect(h.store.pendingCount).toBe(2);
   });
 
-  it("interval: a decision within --decision-classify-interval of the last inline call scores cached regimes (stale) and leaves them queued", async () => {
-    const h = harness(["a", "b"], { minIntervalMs: 100 });
+  it("interval: a decision within --decision-classify-interval of the previous one scores cached regimes (stale), leaves them queued and asks for a background flush", async () => {
+    let flushes = 0;
+    const h = harness(["a", "b"], { minIntervalMs: 100, requestFlush: () => flushes++ });
     expect((await h.dc.classifyCandidates(["a", "b"])).outcome).toBe("ok");
     // Both publish a newer state: pending again, their regime now belongs to the older state.
     for (const n of ["a", "b"]) h.store.upsert(nodeState(n, { sequence: 2, observedAt: new Date(NOW) }));
@@ -169,14 +170,23 @@ describe("decision-time classification", () => {
     const r = await h.dc.classifyCandidates(["a", "b"]);
     expect(r).toEqual({ outcome: "throttled", classified: 0, cached: 2, pendingLeft: 2 });
     expect(h.calls).toEqual([["a", "b"]]);
+    expect(flushes).toBe(1);
     expect(h.store.isPending("a") && h.store.isPending("b")).toBe(true);
     expect(h.store.get("a")).toMatchObject({ regimeStale: true, regime: { regime: Regime.REGIME_QUIET } });
-    // Once the interval has passed, the next decision classifies them itself.
-    h.clock.ms += 1;
+    // Decisions keep coming within the interval of each other: no inline call, at most one flush request per interval.
+    for (let i = 0; i < 4; i++) {
+      h.clock.ms += 60;
+      expect((await h.dc.classifyCandidates(["a", "b"])).outcome).toBe("throttled");
+    }
+    expect(flushes).toBe(3); // at +99, +219, +339 (60 ms apart, so every second one is 100 ms after the last request)
+    expect(h.calls).toHaveLength(1);
+    // A decision after a pause of an interval classifies its candidates itself.
+    h.clock.ms += 100;
     expect(await h.dc.classifyCandidates(["b", "a"])).toEqual({ outcome: "ok", classified: 2, cached: 0, pendingLeft: 0 });
     expect(h.calls).toEqual([["a", "b"], ["b", "a"]]);
-    expect(h.outcomes).toEqual(["ok", "throttled", "ok"]);
+    expect(h.outcomes).toEqual(["ok", "throttled", "throttled", "throttled", "throttled", "throttled", "ok"]);
     expect(h.store.get("a")).toMatchObject({ regimeStale: false });
+    expect(flushes).toBe(3);
   });
 
   it("interval: a never-classified candidate is classified inline even within the interval, the pending ones ride along", async () => {

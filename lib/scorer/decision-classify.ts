@@ -14,12 +14,13 @@
 //
 // At high decision rates one Classify round trip per decision would cost more than the scoring
 // (kube-scheduler at hundreds of pods/s finds a few just-published candidates in nearly every
-// call). So inline calls are spaced at least `minIntervalMs` apart: a decision inside the interval
-// makes a call only when a candidate was never classified (it would otherwise cost a model row per
-// regime and the worst case; the other pending candidates then ride along), and otherwise scores
-// with the cached regimes (marked stale), which the next inline call or the background batcher
-// refreshes. A few decisions per second all still
-// classify their own candidates.
+// call), and waiting for it would put the round trip into the decision's latency. So a decision
+// that comes less than `minIntervalMs` after the previous one makes no call unless a candidate was
+// never classified (it would otherwise cost a model row per regime and the worst case; the other
+// pending candidates then ride along). It scores with the cached regimes (marked stale), and at
+// most once per interval it asks the background batcher to classify the queue now (`requestFlush`,
+// not awaited), so regimes trail the states by about one interval. Decisions further apart than
+// the interval (a few per second) all still classify their own candidates, in their own trace.
 import { isSpanContextValid, SpanStatusCode, trace, type Link, type SpanContext } from "@opentelemetry/api";
 import type { LogFn } from "../bundle/bundle-holder.js";
 import type { NodeRecord, NodeStateStore, PendingEntry } from "./node-state-store.js";
@@ -27,8 +28,8 @@ import type { ClassifyFn } from "./regime-batcher.js";
 
 /**
  * none: no candidate waited; disabled: --decision-classify-max 0; cooldown: paused after a failure;
- * throttled: an inline call was made less than --decision-classify-interval ago and no waiting node
- * lacked a regime: pending candidates (if any) are scored with their cached regime.
+ * throttled: less than --decision-classify-interval after the previous decision, and no waiting
+ * candidate lacked a regime: pending candidates (if any) are scored with their cached regime.
  */
 export type InlineOutcome = "none" | "ok" | "timeout" | "error" | "cooldown" | "disabled" | "throttled";
 
@@ -52,10 +53,12 @@ export interface DecisionClassifierOptions {
   /** Most candidates classified inline per call; 0 disables decision-time classification. */
   maxNodes: number;
   /**
-   * Least time between two inline Classify calls (0 or absent: every decision may make one). Inside
-   * it only never-classified candidates are classified inline.
+   * A decision less than this after the previous one classifies inline only never-classified
+   * candidates (0 or absent: every decision classifies its pending candidates).
    */
   minIntervalMs?: number;
+  /** Asks the background batcher to classify the queue now (not awaited); at most once per interval. */
+  requestFlush?: () => void;
   freshnessMs: () => number;
   now: () => number;
   /** Vectors sent (for the batch-size histogram). */
@@ -97,7 +100,14 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
   let cooldownMs = 0;
   let pausedUntilMs = 0;
   const minIntervalMs = o.minIntervalMs ?? 0;
-  let lastInlineMs = -Infinity;
+  let lastDecisionMs = -Infinity;
+  let lastFlushRequestMs = -Infinity;
+  /** Inside the interval: the queue is classified in the background, at most once per interval. */
+  const requestFlushIfDue = (nowMs: number) => {
+    if (nowMs - lastFlushRequestMs < minIntervalMs) return;
+    lastFlushRequestMs = nowMs;
+    o.requestFlush?.();
+  };
 
   /** Model-bound candidates only: a stale or incomplete state is scored worst case without a regime. */
   const needsModel = (rec: NodeRecord, nowMs: number) => nowMs - rec.observedAtMs <= o.freshnessMs() && rec.missingGroups.length === 0;
@@ -190,13 +200,18 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
   return {
     async classifyCandidates(nodeNames) {
       const nowMs = o.now();
+      const frequent = nowMs - lastDecisionMs < minIntervalMs;
+      lastDecisionMs = nowMs;
       const disabled = o.maxNodes === 0;
       const coolingDown = !disabled && nowMs < pausedUntilMs;
       if (o.store.pendingCount === 0) return nothingToTake(nodeNames, disabled ? "disabled" : coolingDown ? "cooldown" : "none", false);
-      const throttled = nowMs - lastInlineMs < minIntervalMs;
+      const throttled = frequent && !disabled && !coolingDown;
       // Inside the interval only never-classified nodes are taken: with none in the whole queue, no
       // candidate needs looking at (under steady churn this is most decisions at high pod rates).
-      if (throttled && !disabled && !coolingDown && o.store.pendingUnclassifiedCount === 0) return nothingToTake(nodeNames, "throttled", true);
+      if (throttled && o.store.pendingUnclassifiedCount === 0) {
+        requestFlushIfDue(nowMs);
+        return nothingToTake(nodeNames, "throttled", true);
+      }
       /** Pending candidates with a cached regime, not taken because of the interval. */
       const heldBack: string[] = [];
       const taken: PendingEntry[] = [];
@@ -234,7 +249,8 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
         pendingLeft++;
         cached += noteCached(o.store.get(name)!, links);
       }
-      if (taken.length > 0) lastInlineMs = nowMs;
+      // After this decision took its own (never-classified) candidates, so the batcher cannot take them first.
+      if (throttled) requestFlushIfDue(nowMs);
       const outcome: InlineOutcome =
         taken.length > 0 ? await classifyInline(taken) : disabled ? "disabled" : coolingDown ? "cooldown" : heldBack.length > 0 ? "throttled" : "none";
       if (outcome !== "ok") {

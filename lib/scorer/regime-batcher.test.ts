@@ -24,6 +24,41 @@ describe("RegimeBatcher", () => {
     await b.stop();
   });
 
+  it("flushNow classifies the queue at once, but not while a batch is in flight or failures are backed off", async () => {
+    const store = new NodeStateStore({ maxNodes: 100 });
+    let calls = 0;
+    let fail = false;
+    let release: () => void = () => undefined;
+    const b = new RegimeBatcher({
+      store,
+      flushIntervalMs: 1_000_000,
+      maxBatch: 100,
+      classify: (vs) => {
+        calls++;
+        if (fail) return Promise.reject(new Error("regime-svc down"));
+        return new Promise((resolve) => (release = () => resolve(answer(vs))));
+      },
+    });
+    store.upsert(nodeState("a"));
+    b.notify(); // its timer is 1,000 s away
+    b.flushNow();
+    expect(calls).toBe(1);
+    store.upsert(nodeState("b"));
+    b.flushNow(); // a batch is in flight
+    expect(calls).toBe(1);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(store.get("a")!.regime).toBeDefined();
+    fail = true;
+    b.flushNow(); // "b" now: fails, backs off
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+    b.flushNow(); // backing off: the scheduled retry stands
+    expect(calls).toBe(2);
+    expect(store.isPending("b")).toBe(true);
+    await b.stop();
+  });
+
   it("flushes at once when maxBatch nodes wait, without waiting for the interval", async () => {
     const store = new NodeStateStore({ maxNodes: 100 });
     let calls = 0;

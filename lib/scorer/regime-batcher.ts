@@ -54,6 +54,17 @@ export class RegimeBatcher {
     this.timer.unref();
   }
 
+  /**
+   * A batch now, unless one is in flight or failures are being backed off (then the scheduled
+   * retry stands): frequent decisions ask for this instead of classifying inline.
+   */
+  flushNow(): void {
+    if (this.stopped || this.inFlight || this.backoffMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.flush();
+  }
+
   /** Classifies one batch now (tests and shutdown use it directly). */
   flush(): Promise<void> {
     if (this.inFlight) return this.inFlight;

@@ -93,6 +93,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
         timeoutMs: cfg.decisionClassifyTimeout ?? SCORER_FLAGS.decisionClassifyTimeout.default!,
         maxNodes: cfg.decisionClassifyMax ?? SCORER_FLAGS.decisionClassifyMax.default!,
         minIntervalMs: cfg.decisionClassifyInterval ?? SCORER_FLAGS.decisionClassifyInterval.default!,
+        requestFlush: () => batcher.flushNow(),
         freshnessMs: () => params.freshnessMs,
         now,
         onCall: (n) => metrics.regimeBatchSize.observe(n),
