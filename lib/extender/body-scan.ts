@@ -13,6 +13,7 @@
 // malformed text), goes to the generic path, decodeExtenderArgs(parseJsonBody(text)), so every
 // error message and every unusual-but-valid body is handled exactly as before (tested for equality).
 import { decodeExtenderArgs, decodePod, MAX_NODE_NAME_LENGTH, parseJsonBody, type ExtenderRequest, type PodInfo } from "./wire.js";
+import { MIN_REMEMBERED_NAMES } from "../scorer/score-nodes-codec.js";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -62,8 +63,6 @@ function skipObject(s: string, i: number): number {
  */
 const PLAIN_NAMES = /^"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}"(?:,"[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]{1,253}")*$/;
 
-/** Lists shorter than this are scanned every time (remembering them would not pay). */
-const MIN_REMEMBERED_NAMES = 64;
 /**
  * The last plain NodeNames text of MIN_REMEMBERED_NAMES or more names and its names, frozen:
  * kube-scheduler sends the same candidate list for pod after pod, and the same (frozen) array lets

@@ -4,6 +4,7 @@
 // camelCase Kubernetes JSON. decode* turns a parsed body into a validated request or throws
 // BadRequestError; encode* builds the answer objects.
 import { BadRequestError } from "./errors.js";
+import { MIN_REMEMBERED_NAMES } from "../scorer/score-nodes-codec.js";
 
 /** MaxExtenderPriority: kube-scheduler multiplies an extender score by weight * (100 / 10). */
 export const MAX_EXTENDER_PRIORITY = 10;
@@ -256,7 +257,7 @@ export function encodeHostPrioritiesJson(names: readonly string[], scores: Array
   for (let i = 0; i < n - 1; i++) text += names[i]! + NEXT[clampScore(scores[i]!)]!;
   text += names[n - 1]! + LAST[clampScore(scores[n - 1]!)]!;
   const bytes = Buffer.from(text, "latin1");
-  if (Object.isFrozen(names) && n >= MIN_REMEMBERED_ANSWER) {
+  if (Object.isFrozen(names) && n >= MIN_REMEMBERED_NAMES) {
     const kept = new Uint8Array(n);
     for (let i = 0; i < n; i++) kept[i] = clampScore(scores[i]!);
     lastAnswer = { names, scores: kept, bytes };
@@ -264,8 +265,6 @@ export function encodeHostPrioritiesJson(names: readonly string[], scores: Array
   return bytes;
 }
 
-/** Answers shorter than this are built every time. */
-const MIN_REMEMBERED_ANSWER = 64;
 /**
  * The last answer for a frozen candidate list (the body scan hands out kube-scheduler's repeated
  * list as one frozen array, body-scan.ts), with its clamped scores: served again when both repeat.

@@ -129,8 +129,11 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
   return (withScoresOnly ? { workload, nodeNames: names, scoresOnly } : { workload, nodeNames: names }) as T;
 }
 
-/** Lists shorter than this are decoded every time (remembering them would not pay). */
-const MIN_REMEMBERED_NAMES = 64;
+/**
+ * Candidate lists shorter than this are decoded / scanned / encoded every time (remembering them
+ * would not pay); the same threshold for every "repeated list" memo of both services.
+ */
+export const MIN_REMEMBERED_NAMES = 64;
 /** The node_names fields of the last decoded list (complete fields, as on the wire) and their strings. */
 let lastNames: { bytes: Buffer; names: readonly string[] } = { bytes: EMPTY, names: [] };
 
