@@ -98,6 +98,9 @@ interface RowPlan {
   cacheMisses: number;
 }
 
+/** The plan's recentLists when no placement is remembered: every read gives undefined, nothing is written. */
+const NO_RECENT_LISTS: readonly (SoloProfile[] | undefined)[] = Object.freeze([]);
+
 /** 4 float64 + 4 int32 + 4 uint8 per node (float64s first: aligned). */
 const BLOCK_BYTES_PER_NODE = 4 * 8 + 4 * 4 + 4;
 
@@ -114,7 +117,10 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const { store, recent, params } = ctx;
   const n = nodeNames.length;
   const recs: (NodeRecord | undefined)[] = new Array(n);
-  const recentLists: (SoloProfile[] | undefined)[] = new Array(n);
+  const anyRecent = !recent.isEmpty();
+  // Per-node lists of recent placements only when any is remembered (read as undefined otherwise):
+  // one array of n slots less per call for the garbage collector in the common case.
+  const recentLists = (anyRecent ? new Array(n) : NO_RECENT_LISTS) as (SoloProfile[] | undefined)[];
   // Every per-node array of the call carved out of one buffer: one backing store (each typed array
   // of its own was an off-heap allocation that the garbage collector tracks, ~12 per call).
   const block = new ArrayBuffer(n * BLOCK_BYTES_PER_NODE);
@@ -139,7 +145,6 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const slotVersions = store.slab.versions;
   let cacheHits = 0;
   let cacheMisses = 0;
-  const anyRecent = !recent.isEmpty();
   let rows = 0;
   // A repeated (frozen) candidate list: each name's slot is known without a lookup. What planning
   // reads of a node comes from the store's flat per-slot arrays, not from the record object.
