@@ -11,6 +11,7 @@
 //    hot swap), and on clear().
 // Only model outputs are cached, never a decision: staleness, absent features and unknown nodes
 // are decided at call time. See docs/services.md ("Prediction cache").
+import { growTyped } from "./grow-typed.js";
 
 /** One profile's outputs by slot: version 0 = nothing cached (slab versions start at 1). */
 export class PredictionTable {
@@ -21,17 +22,9 @@ export class PredictionTable {
   /** Makes room for slots 0 .. slotCount-1 (grow-only, doubling). */
   ensure(slotCount: number): void {
     if (slotCount <= this.version.length) return;
-    let n = Math.max(1024, this.version.length);
-    while (n < slotCount) n *= 2;
-    const v = new Float64Array(n);
-    v.set(this.version);
-    const p = new Float32Array(n);
-    p.set(this.predicted);
-    const u = new Float32Array(n);
-    u.set(this.upper);
-    this.version = v;
-    this.predicted = p;
-    this.upper = u;
+    this.version = growTyped(this.version, slotCount);
+    this.predicted = growTyped(this.predicted, slotCount);
+    this.upper = growTyped(this.upper, slotCount);
   }
 
   /**

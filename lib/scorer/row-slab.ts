@@ -7,6 +7,7 @@
 // Each slot also carries a version (a slab-wide counter, never reused): alloc and release bump it,
 // and writers of a slot's data call touch(); a reader that remembers (slot, version) knows its
 // copy is still current when the version has not moved (the prediction cache does).
+import { growTyped } from "./grow-typed.js";
 export class RowSlab {
   private readonly chunks: Float32Array[] = [];
   private next = 0;
@@ -37,11 +38,7 @@ export class RowSlab {
     }
     const slot = this.next++;
     if (slot >>> this.shift === this.chunks.length) this.chunks.push(new Float32Array(this.width << this.shift));
-    if (slot >= this.versionBySlot.length) {
-      const grown = new Float64Array(this.versionBySlot.length * 2);
-      grown.set(this.versionBySlot);
-      this.versionBySlot = grown;
-    }
+    this.versionBySlot = growTyped(this.versionBySlot, slot + 1);
     this.touch(slot);
     return slot;
   }

@@ -3,6 +3,7 @@
 // heap (a new one per state); reading these fields from them cost a cache miss or more per
 // candidate, which at thousands of candidates per call was most of the planning pass. The store
 // writes these whenever it writes the fields they mirror (node-state-store.ts).
+import { growTyped } from "./grow-typed.js";
 
 /** The node has a cached regime (any state). */
 export const FACT_HAS_REGIME = 1;
@@ -45,16 +46,8 @@ export class SlotFacts {
 
   private ensure(slot: number): void {
     if (slot < this.flags.length) return;
-    let n = this.flags.length;
-    while (n <= slot) n *= 2;
-    const o = new Float64Array(n);
-    o.set(this.observedAtMs);
-    const f = new Uint8Array(n);
-    f.set(this.flags);
-    const r = new Int32Array(n);
-    r.set(this.regime);
-    this.observedAtMs = o;
-    this.flags = f;
-    this.regime = r;
+    this.observedAtMs = growTyped(this.observedAtMs, slot + 1);
+    this.flags = growTyped(this.flags, slot + 1);
+    this.regime = growTyped(this.regime, slot + 1);
   }
 }
