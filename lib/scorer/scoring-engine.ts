@@ -152,13 +152,19 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
   const { observedAtMs, flags: facts, regime: factRegime } = store.facts;
   for (let i = 0; i < n; i++) {
     let s: number;
-    if (known) s = known[i]!;
-    else s = store.get(nodeNames[i]!)?.slot ?? -1;
-    if (s < 0) {
+    let rec: NodeRecord | undefined;
+    if (known) {
+      s = known[i]!;
+      rec = s >= 0 ? store.recordAt(s) : undefined;
+    } else {
+      rec = store.get(nodeNames[i]!);
+      s = rec ? rec.slot : -1;
+    }
+    if (!rec) {
       preBasis[i] = ScoreBasis.SCORE_BASIS_UNKNOWN_NODE_WORST_CASE;
       continue;
     }
-    recs[i] = store.recordAt(s);
+    recs[i] = rec;
     const age = Math.max(0, nowMs - observedAtMs[s]!);
     ageMs[i] = age;
     const f = facts[s]!;
