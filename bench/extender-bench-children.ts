@@ -4,7 +4,8 @@
 //             constant grpc-js scorer of the extender+fake row; measures raw inference on request
 //   extender  the extender twice per --scorer-transports entry (towards the constant scorer and
 //             towards scorer-svc) and the no-op floor endpoint
-// Each child reports its own process CPU (user+system) on request, so CPU per call is measured
+// Each child reports its main thread's GC pauses in a time window (to attribute slow calls) and
+// its own process CPU (user+system) on request, so CPU per call is measured
 // per process. Parent <-> child: Node IPC messages {id, op, ...} -> {id, value | error}.
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { startExtender, type Extender } from "../lib/extender/app.js";
 import { parseExtenderConfig, type ScorerTransport } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
 import { startConstantScorer, startNoopEndpoint, startRealScorer } from "./extender-bench-servers.js";
+import { GcPauses } from "./gc-pauses.js";
 
 export interface ScorerChildInfo {
   fakeAddress: string;
@@ -39,6 +41,8 @@ export interface Child<I> {
   ask<T>(op: string, args?: Record<string, unknown>): Promise<T>;
   /** Process CPU (user+system) in ms since the child started. */
   cpuMs(): Promise<number>;
+  /** The child main thread's GC pauses overlapping [t0, t1) (epoch ms). */
+  gcPauses(t0: number, t1: number): Promise<{ start: number; ms: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +93,7 @@ export async function forkChild<I>(role: "scorer" | "extender", args: Record<str
     pid: child.pid!,
     ask,
     cpuMs: () => ask<number>("cpu"),
+    gcPauses: (t0, t1) => ask("gc", { t0, t1 }),
     async stop() {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
       await ask("stop").catch(() => undefined);
@@ -101,13 +106,19 @@ export async function forkChild<I>(role: "scorer" | "extender", args: Record<str
 type Handler = (m: Record<string, unknown>) => Promise<unknown>;
 
 function serve(ready: unknown, handlers: Record<string, Handler>, stop: () => Promise<void>): void {
+  const gc = new GcPauses();
   process.send!({ ready });
   process.on("message", async (m: Record<string, unknown> & { id: number; op: string }) => {
     try {
       if (m.op === "cpu") {
         const c = process.cpuUsage();
         process.send!({ id: m.id, value: (c.user + c.system) / 1000 });
+      } else if (m.op === "gc") {
+        // GC entries are delivered asynchronously: let the observer catch up first.
+        await new Promise((r) => setImmediate(r));
+        process.send!({ id: m.id, value: gc.pausesEpoch(m.t0 as number, m.t1 as number) });
       } else if (m.op === "stop") {
+        gc.stop();
         await stop();
         process.send!({ id: m.id, value: true });
       } else {

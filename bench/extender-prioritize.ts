@@ -54,6 +54,7 @@ import { encodeScoreNodesResponse } from "../lib/scorer/wire.js";
 import { startChurn } from "./churn-ingest.js";
 import { encodeHttpPost, KeepAliveConnection } from "./extender-bench-client.js";
 import { forkChild, type Child, type ExtenderChildInfo, type ExtenderPorts, type ScorerChildInfo } from "./extender-bench-children.js";
+import { GcPauses } from "./gc-pauses.js";
 import { percentile, PRIORITIZE_PATH, requestBody, startConstantScorer, startNoopEndpoint, startRealScorer, type RealScorer } from "./extender-bench-servers.js";
 
 interface Options {
@@ -107,25 +108,60 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** A process whose CPU is sampled around each phase. */
+/** A process whose CPU is sampled around each phase, and whose GC pauses can be listed. */
 interface CpuProbe {
   name: string;
   cpuMs(): Promise<number>;
+  gcPauses(t0: number, t1: number): Promise<{ start: number; ms: number }[]>;
 }
 
+const selfGc = new GcPauses();
 const selfProbe = (name: string): CpuProbe => ({
   name,
   cpuMs: async () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   },
+  gcPauses: async (t0, t1) => {
+    await new Promise((r) => setImmediate(r));
+    return selfGc.pausesEpoch(t0, t1);
+  },
 });
+
+/**
+ * The slowest 1% of the sequential calls (the ones that set p99), and how many of them overlap a
+ * GC pause of each process's main thread; the rest were slow for other reasons (scheduling,
+ * other work on the same thread, worker threads' collections).
+ */
+async function tailCauses(starts: number[], lat: number[], probes: CpuProbe[]): Promise<string> {
+  const k = Math.max(1, Math.ceil(lat.length / 100));
+  const slow = lat.map((ms, i) => ({ start: starts[i]!, ms })).sort((a, b) => b.ms - a.ms).slice(0, k);
+  const t0 = starts[0]!;
+  const t1 = starts[starts.length - 1]! + lat[lat.length - 1]!;
+  const pauses = await Promise.all(probes.map((p) => p.gcPauses(t0, t1)));
+  const hits = probes.map(() => 0);
+  let none = 0;
+  for (const c of slow) {
+    let any = false;
+    pauses.forEach((list, i) => {
+      if (list.some((g) => g.start < c.start + c.ms && g.start + g.ms > c.start)) {
+        hits[i]!++;
+        any = true;
+      }
+    });
+    if (!any) none++;
+  }
+  const gcTotals = pauses.map((list, i) => `${probes[i]!.name} ${list.length} (${list.reduce((a, g) => a + g.ms, 0).toFixed(0)} ms)`).join(", ");
+  return `slowest ${k} of ${lat.length} sequential calls (${slow[k - 1]!.ms.toFixed(2)}-${slow[0]!.ms.toFixed(2)} ms): overlapping a GC pause of ${probes.map((p, i) => `${p.name} ${hits[i]}`).join(", ")}; of none ${none}. GC pauses in the phase: ${gcTotals}`;
+}
 
 interface Result {
   p50: number;
   p99: number;
   rps: number;
   n: number;
+  /** What the slowest 1% of the sequential calls overlapped (tailCauses). */
+  tail: string;
   /** CPU ms per call of each probe: sequential phase, closed-loop phase. */
   seqCpu: number[];
   loopCpu: number[];
@@ -146,9 +182,14 @@ async function measure(port: number, request: Buffer, nodes: number, opts: Optio
     while (performance.now() < warmEnd) await first.post(request);
     const c0 = await readAll(probes);
     const lat: number[] = [];
+    const starts: number[] = [];
     const latEnd = performance.now() + (opts.seconds * 1000) / 2;
-    while (performance.now() < latEnd || lat.length < 20) lat.push(await first.post(request));
+    while (performance.now() < latEnd || lat.length < 20) {
+      starts.push(performance.timeOrigin + performance.now());
+      lat.push(await first.post(request));
+    }
     const c1 = await readAll(probes);
+    const tail = await tailCauses(starts, lat, probes);
     lat.sort((a, b) => a - b);
     let done = 0;
     const t0 = performance.now();
@@ -168,6 +209,7 @@ async function measure(port: number, request: Buffer, nodes: number, opts: Optio
       p99: percentile(lat, 99),
       rps: done / elapsed,
       n: lat.length,
+      tail,
       seqCpu: c1.map((v, i) => (v - c0[i]!) / lat.length),
       loopCpu: c2.map((v, i) => (v - c1[i]!) / done),
     };
@@ -293,7 +335,7 @@ async function processesLayout(opts: Options): Promise<Layout> {
     realAddress: scorer.info.realAddress,
     bundleSource: scorer.info.bundleSource,
     modelVersion: scorer.info.modelVersion,
-    probes: [selfProbe("client"), { name: "extender", cpuMs: () => ext.cpuMs() }, { name: "scorer", cpuMs: () => scorer.cpuMs() }],
+    probes: [selfProbe("client"), { name: "extender", cpuMs: () => ext.cpuMs(), gcPauses: (t0, t1) => ext.gcPauses(t0, t1) }, { name: "scorer", cpuMs: () => scorer.cpuMs(), gcPauses: (t0, t1) => scorer.gcPauses(t0, t1) }],
     inference: (rows, seconds) => scorer.ask("inference", { rows, seconds }),
     degraded: (which, transport) => ext.ask<boolean>("degraded", { which, transport }),
     cacheMetrics: () => scorer.ask<string[]>("cacheMetrics"),
@@ -347,6 +389,7 @@ async function main(): Promise<void> {
       const r = await measure(port, encodeHttpPost(port, PRIORITIZE_PATH, body), n, opts, layout.probes);
       const churned = await churn?.stop();
       base ??= r;
+      summary.push(`tail at ${n} nodes, ${name}: ${r.tail}`);
       console.log(
         `${String(n).padStart(6)} ${name.padEnd(30)} ${f(r.p50)} ${f(r.p99)} ${f(r.rps, 0)} ${f(r.p99 / base.p99)}              ${cpuCells(r.seqCpu)} |      ${cpuCells(r.loopCpu)}`,
       );

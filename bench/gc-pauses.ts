@@ -1,7 +1,7 @@
 // Garbage-collection pauses of this thread's isolate, by kind, for benchmark phases: a
 // PerformanceObserver keeps every "gc" entry; `between(t0, t1)` sums the ones that started in the
 // window (performance.now() times). Worker threads (regime-svc in the benches) are not counted.
-import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
+import { PerformanceObserver, constants, performance, type PerformanceEntry } from "node:perf_hooks";
 
 export interface GcSummary {
   minor: number;
@@ -38,6 +38,16 @@ export class GcPauses {
       }
     }
     return s;
+  }
+
+  /** Pauses (any kind) that overlap [t0, t1), as wall-clock epoch ms, comparable across processes. */
+  pausesEpoch(t0: number, t1: number): { start: number; ms: number }[] {
+    const out: { start: number; ms: number }[] = [];
+    for (const e of this.entries) {
+      const start = performance.timeOrigin + e.start;
+      if (start + e.ms > t0 && start < t1) out.push({ start, ms: e.ms });
+    }
+    return out;
   }
 
   stop(): void {
