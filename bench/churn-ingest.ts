@@ -1,11 +1,17 @@
 // Bench helper: background NodeState churn at a paced rate, as the agents produce it in steady
-// state (each node publishes one new state per agent interval, 1 s). A worker thread streams the
+// state (each node publishes one new state per agent interval, 1 s). A child process streams the
 // states over gRPC to scorer-svc's IngestNodeStates (so the server pays decode, store and regime
 // classification, as in production), `hzPerNode` new states per node per second, spread evenly over
 // 20 ms ticks in one batched message each.
+//
+// The agents run on the other nodes of a cluster, so their own CPU does not compete with the
+// scheduler, the extender and scorer-svc. Here they share 2 cores with them: the child runs at the
+// lowest CPU priority (nice 19), so the generator's own work takes only cycles the measured
+// services leave idle (without it, its sending landed in the services' tail latency).
 import * as grpc from "@grpc/grpc-js";
+import { fork } from "node:child_process";
+import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ScorerServiceClient, type IngestNodeStatesResponse } from "../gen/overseer/v1/scorer_service.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 
@@ -29,28 +35,32 @@ export interface Churn {
 
 const TICK_MS = 20;
 
-/** Starts the churn in a worker thread; stop() ends the stream and reports what the server accepted. */
+/** Starts the churn in a nice-19 child process; stop() ends the stream and reports what the server accepted. */
 export function startChurn(opts: ChurnOptions): Churn {
   if (!(opts.hzPerNode > 0)) throw new Error(`churn rate must be > 0 states per node per second, got ${opts.hzPerNode}`);
-  const worker = new Worker(new URL(import.meta.url), { workerData: { role: "churn", ...opts, names: [...opts.names] } });
+  const child = fork(new URL(import.meta.url), [CHURN_ROLE], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
+  os.setPriority(child.pid!, 19);
   const done = new Promise<ChurnResult>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
+    child.once("message", (m: ChurnResult | { error: string }) => ("error" in m ? reject(new Error(`churn child: ${m.error}`)) : resolve(m)));
+    child.once("exit", (code) => reject(new Error(`churn child exited (${code}) before reporting`)));
   });
+  child.send({ start: { ...opts, names: [...opts.names] } });
   return {
     async stop() {
-      worker.postMessage("stop");
+      child.send("stop");
       const r = await done;
-      await worker.terminate();
+      child.disconnect();
       return r;
     },
   };
 }
 
+const CHURN_ROLE = "overseer-bench-churn";
+
 async function churnWorker(d: ChurnOptions): Promise<ChurnResult> {
   const client = new ScorerServiceClient(d.address, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": 64 << 20 });
   let stopping = false;
-  parentPort!.on("message", (m) => {
+  process.on("message", (m) => {
     if (m === "stop") stopping = true;
   });
   const seq = new Array<number>(d.names.length).fill(d.firstSequence);
@@ -85,6 +95,14 @@ async function churnWorker(d: ChurnOptions): Promise<ChurnResult> {
   return { sent: due, accepted: r.accepted, seconds: (performance.now() - t0) / 1000 };
 }
 
-if (!isMainThread && workerData?.role === "churn") {
-  churnWorker(workerData as ChurnOptions).then((r) => parentPort!.postMessage(r));
+if (process.send && process.argv[2] === CHURN_ROLE) {
+  process.once("message", (m: { start?: ChurnOptions }) => {
+    if (!m.start) return;
+    churnWorker(m.start).then(
+      (r) => process.send!(r),
+      (e: unknown) => process.send!({ error: e instanceof Error ? e.message : String(e) }),
+    );
+  });
+  // The parent going away ends the child.
+  process.on("disconnect", () => process.exit(0));
 }

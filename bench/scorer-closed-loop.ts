@@ -73,8 +73,8 @@ async function main() {
   const floorBundle = await loadBundle(bundleDir, { runner: "inline", intraOpThreads: 1 });
   const prof = profileRow(bundle.manifest.workloadProfiles.get(workload.workloadClass)!.profile, bundle.manifest.profileFeatureNames);
   const input = floorRows(scorer.store, names, bundle, prof);
-  // CPU time of this thread (client, scorer-svc and regime-svc all run on it; the churn and the
-  // inference worker have their own threads), from /proc: less skewed by other processes than wall time.
+  // CPU time of this thread (client, scorer-svc and regime-svc all run on it; the churn has its own
+  // process and the inference worker its own thread), from /proc: less skewed by other processes than wall time.
   const threadCpuMs = (): number => {
     try {
       const f = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
