@@ -7,7 +7,18 @@ import { Regime } from "../../gen/overseer/v1/regime.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import { createDecisionClassifier, type DecisionClassifierOptions } from "./decision-classify.js";
 import { NodeStateStore } from "./node-state-store.js";
-import { AGENT_START, nodeState } from "./testing/node-states.js";
+import { featureIndex } from "../features/catalog.js";
+import { AGENT_START, nodeState as plainNodeState, type NodeStateOptions } from "./testing/node-states.js";
+
+// Each node's states carry their own cpu_utilization_fraction (a multiple of 1/256, exact in the
+// float32 model row), so a vector sent to Classify tells which node it was built for.
+const tags = new Map<string, number>();
+const tagOf = (n: string): number => {
+  if (!tags.has(n)) tags.set(n, (tags.size + 1) / 256);
+  return tags.get(n)!;
+};
+const CPU = featureIndex("cpu_utilization_fraction");
+const nodeState = (n: string, o: NodeStateOptions = {}) => plainNodeState(n, { ...o, features: { ...o.features, cpu_utilization_fraction: tagOf(n) } });
 
 const NOW = Date.now();
 const answer = (vs: FeatureVector[], regime = Regime.REGIME_QUIET): ClassifyResponse => ({
@@ -32,7 +43,7 @@ function harness(nodes: string[], o: Partial<DecisionClassifierOptions> & { resp
   for (const n of nodes) store.upsert(nodeState(n, { observedAt: new Date(NOW) }));
   const h: Harness = { store, calls: [], outcomes: [], requeued: 0, clock, dc: undefined as never };
   // Which node a vector belongs to (states ingested later included).
-  const nameOf = (v: FeatureVector) => [...store.values()].find((r) => r.state.features === v)?.name ?? "?";
+  const nameOf = (v: FeatureVector) => [...tags].find(([, t]) => t === v.values[CPU])?.[0] ?? "?";
   h.dc = createDecisionClassifier({
     store,
     classify: (vs) => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { FeatureState } from "../../gen/overseer/v1/features.js";
+import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
-import { FEATURE_COUNT } from "../features/catalog.js";
-import { NodeStateStore } from "./node-state-store.js";
+import { writeFeatureRow } from "../bundle/model-input.js";
+import { FEATURE_COUNT, featureIndex } from "../features/catalog.js";
+import { validateFeatureVector } from "../features/feature-vector.js";
+import { classifyVectorOf, nodeStateOf, NodeStateStore } from "./node-state-store.js";
 import { AGENT_START, nodeState } from "./testing/node-states.js";
 
 const store = () => new NodeStateStore({ maxNodes: 3, now: () => 1_000_000 });
@@ -246,5 +250,51 @@ describe("NodeStateStore: per-slot facts for planning", () => {
     for (let i = 0; i < 3000; i++) s.upsert(nodeState(`n${i}`, { observedAt: new Date(i) })); // past the first 1,024 slots
     check("n2999");
     check("n0");
+  });
+});
+
+describe("what a record keeps of its state", () => {
+  const withResidents = () => {
+    const st = nodeState("n1", { sequence: 7, features: { cpu_utilization_fraction: 0.3, mem_bandwidth_fraction_of_peak: 0.123456789 }, absent: ["dram_bound_stall_fraction"] });
+    st.residents = [{ podUid: "u-1", podNamespace: "ns", podName: "p", workloadClass: "upf", isCnf: true, placedAt: new Date(AGENT_START.getTime() + 5_000) }];
+    return st;
+  };
+
+  it("nodeStateOf gives back the accepted state, field for field; the record holds bytes, not the decoded object", () => {
+    const s = store();
+    const st = withResidents();
+    s.upsert(st);
+    const rec = s.get("n1")!;
+    expect(rec).not.toHaveProperty("state");
+    expect(rec.stateBytes).toBeInstanceOf(Uint8Array);
+    expect(nodeStateOf(rec)).toEqual(NodeState.fromPartial(st));
+    expect(rec.capacity).toEqual({
+      peakMemoryBandwidthBytesPerSec: st.pmu!.peakMemoryBandwidthBytesPerSec,
+      logicalCpus: st.pmu!.logicalCpus,
+      llcBytes: st.pmu!.llcBytes,
+    });
+  });
+
+  it("a state without PMU facts charges with zero capacity", () => {
+    const s = store();
+    const st = nodeState("n1");
+    st.pmu = undefined;
+    s.upsert(st);
+    expect(s.get("n1")!.capacity).toEqual({ peakMemoryBandwidthBytesPerSec: 0, logicalCpus: 0, llcBytes: 0 });
+  });
+
+  it("classifyVectorOf is a valid vector that gives the regime model the record's exact input row", () => {
+    const s = store();
+    s.upsert(withResidents());
+    const rec = s.get("n1")!;
+    const v = classifyVectorOf(rec);
+    expect(() => validateFeatureVector(v)).not.toThrow();
+    const row = new Float32Array(2 * FEATURE_COUNT);
+    writeFeatureRow(v, row, 0);
+    expect([...row]).toEqual([...rec.row]);
+    const absent = featureIndex("dram_bound_stall_fraction");
+    expect(v.states[absent]).toBe(FeatureState.FEATURE_STATE_UNSPECIFIED);
+    expect(v.values[absent]).toBe(0);
+    expect(v.states[featureIndex("cpu_utilization_fraction")]).toBe(FeatureState.FEATURE_STATE_PRESENT);
   });
 });

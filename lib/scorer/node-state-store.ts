@@ -1,12 +1,20 @@
 // The newest NodeState of every node, with its model row and cached regime. Older or duplicate
 // sequence numbers are ignored unless the agent restarted (agent_started_at moved forward);
 // invalid states are rejected. Accepted states queue their node for regime classification.
+//
+// A record keeps its state as protobuf bytes, not as the decoded object: every node's state lives
+// about one agent interval (1 s), long enough for the young generation to promote it, and the
+// decoded object graph (features, timestamps, residents: ~1.3 KB per state) then filled old space
+// and made every scavenge copy it (docs/services.md, "What the store keeps"). What scoring reads is
+// in the record's flat fields and the slab row; nodeStateOf() decodes the bytes for Query/Explain.
 import type { SpanContext } from "@opentelemetry/api";
-import type { NodeState } from "../../gen/overseer/v1/node_state.js";
+import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
+import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime, type RegimeAssessment } from "../../gen/overseer/v1/regime.js";
 import { writeFeatureRow } from "../bundle/model-input.js";
-import { FEATURE_COUNT } from "../features/catalog.js";
+import { FEATURE_COUNT, SCHEMA_VERSION } from "../features/catalog.js";
 import { FeatureVectorError, validateFeatureVector } from "../features/feature-vector.js";
+import type { NodeCapacityFacts } from "./placement-charge.js";
 import { RowSlab } from "./row-slab.js";
 import { missingCriticalGroups } from "./score-math.js";
 import { SlotFacts } from "./slot-facts.js";
@@ -18,7 +26,10 @@ export const NODE_ROW_WIDTH = 2 * FEATURE_COUNT + REGIME_SLOTS;
 
 export interface NodeRecord {
   name: string;
-  state: NodeState;
+  /** The accepted NodeState, protobuf-encoded (nodeStateOf decodes it). */
+  stateBytes: Uint8Array;
+  /** The state's PMU facts that placement charging reads (absent facts are 0). */
+  capacity: NodeCapacityFacts;
   observedAtMs: number;
   receivedAtMs: number;
   agentStartedAtMs: number;
@@ -62,6 +73,29 @@ export interface StoreOptions {
 }
 
 const NO_RESIDENTS: Set<string> = new Set();
+const NO_MISSING_GROUPS: string[] = Object.freeze([]) as unknown as string[];
+
+/** The record's NodeState, decoded from its bytes (a new object per call). */
+export function nodeStateOf(rec: NodeRecord): NodeState {
+  return NodeState.decode(rec.stateBytes);
+}
+
+/**
+ * The vector to classify the record's state with, rebuilt from its model row: the values of present
+ * features and their presence, which is all the regime model reads (lib/bundle/model-input.ts);
+ * absent features go as FEATURE_STATE_UNSPECIFIED with value 0 (the absence reason stays in the
+ * stored state). Short-lived: built when a classification batch is sent.
+ */
+export function classifyVectorOf(rec: NodeRecord): FeatureVector {
+  const values = new Array<number>(FEATURE_COUNT);
+  const states = new Array<FeatureState>(FEATURE_COUNT);
+  for (let j = 0; j < FEATURE_COUNT; j++) {
+    const present = rec.row[FEATURE_COUNT + j] === 1;
+    values[j] = present ? rec.row[j]! : 0;
+    states[j] = present ? FeatureState.FEATURE_STATE_PRESENT : FeatureState.FEATURE_STATE_UNSPECIFIED;
+  }
+  return { schemaVersion: SCHEMA_VERSION, values, states, window: undefined, absenceDetails: {} };
+}
 
 export function residentKey(ns: string, name: string): string {
   return `${ns}/${name}`;
@@ -168,16 +202,23 @@ export class NodeStateStore {
       if (r.podUid) residentKeys.add(r.podUid);
       residentKeys.add(residentKey(r.podNamespace, r.podName));
     }
+    const missing = missingCriticalGroups(state.features!.states);
+    const pmu = state.pmu;
     const rec: NodeRecord = {
       name: state.nodeName,
-      state,
+      stateBytes: NodeState.encode(state).finish(),
+      capacity: {
+        peakMemoryBandwidthBytesPerSec: pmu?.peakMemoryBandwidthBytesPerSec ?? 0,
+        logicalCpus: pmu?.logicalCpus ?? 0,
+        llcBytes: pmu?.llcBytes ?? 0,
+      },
       observedAtMs: state.observedAt.getTime(),
       receivedAtMs,
       agentStartedAtMs: startMs,
       sequence: state.sequence,
       slot,
       row,
-      missingGroups: missingCriticalGroups(state.features!.states),
+      missingGroups: missing.length === 0 ? NO_MISSING_GROUPS : missing,
       regime: prev?.regime,
       regimeProbs: prev?.regimeProbs,
       probsSlot: prev ? prev.probsSlot : this.slab.view(slot, 2 * FEATURE_COUNT, REGIME_SLOTS),

@@ -6,7 +6,7 @@ import { context, ROOT_CONTEXT, trace, type SpanContext } from "@opentelemetry/a
 import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
-import type { NodeStateStore } from "./node-state-store.js";
+import { classifyVectorOf, type NodeStateStore } from "./node-state-store.js";
 
 /** `timeoutMs` overrides the client's default deadline (decision-time classification uses a short one). */
 export type ClassifyFn = (vectors: FeatureVector[], o?: { timeoutMs?: number }) => Promise<ClassifyResponse>;
@@ -95,7 +95,7 @@ export class RegimeBatcher {
   private async run(batch: ReturnType<NodeStateStore["takePending"]>, batchSpan: SpanContext): Promise<void> {
     this.opts.onBatch?.(batch.length);
     try {
-      const resp = await this.opts.classify(batch.map((b) => b.rec.state.features!));
+      const resp = await this.opts.classify(batch.map((b) => classifyVectorOf(b.rec)));
       if (resp.assessments.length !== batch.length) throw new Error(`regime-svc answered ${resp.assessments.length} assessments for ${batch.length} vectors`);
       batch.forEach((b, i) => this.opts.store.setRegime(b.rec.name, b.sequence, b.startMs, resp.assessments[i]!, batchSpan));
       this.opts.onClassified?.(batch.map((b) => b.rec.name));

@@ -233,12 +233,7 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
         if (f === 0) for (let j = 0; j < F2; j++) input[off + j] = chunk[base + j]!;
         else {
           const rec = recs[i]!;
-          const pmu = rec.state.pmu;
-          chargeRow(rec.row, worstDemand(recentLists[i]!), {
-            peakMemoryBandwidthBytesPerSec: pmu?.peakMemoryBandwidthBytesPerSec ?? 0,
-            logicalCpus: pmu?.logicalCpus ?? 0,
-            llcBytes: pmu?.llcBytes ?? 0,
-          }, input, off);
+          chargeRow(rec.row, worstDemand(recentLists[i]!), rec.capacity, input, off);
         }
         input.set(prof, off + F2);
         const ro = off + F2 + P;
