@@ -206,7 +206,7 @@ export class NodeStateStore {
     const pmu = state.pmu;
     const rec: NodeRecord = {
       name: state.nodeName,
-      stateBytes: NodeState.encode(state).finish(),
+      stateBytes: Buffer.from(NodeState.encode(state).finish()),
       capacity: {
         peakMemoryBandwidthBytesPerSec: pmu?.peakMemoryBandwidthBytesPerSec ?? 0,
         logicalCpus: pmu?.logicalCpus ?? 0,
