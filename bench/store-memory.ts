@@ -1,14 +1,17 @@
 // Heap per node of scorer-svc's NodeStateStore, beside the same store plus the decoded NodeState
-// objects kept alive (what a record held before it kept bytes): N nodes ingested, then a full GC
-// (needs --expose-gc), heap and external (ArrayBuffer) bytes per node.
-//   node --expose-gc dist/bench/store-memory.js [--nodes 20000]
+// objects kept alive (what a record held before it kept bytes): N nodes ingested, then full
+// collections, heap and external (ArrayBuffer) bytes per node.
+//   node dist/bench/store-memory.js [--nodes 20000]
 import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { NodeStateStore } from "../lib/scorer/node-state-store.js";
 import { nodeState } from "../lib/scorer/testing/node-states.js";
 import type { NodeState } from "../gen/overseer/v1/node_state.js";
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error("run with node --expose-gc (the bench measures after a full collection)");
+// The collector, exposed at run time (the bench measures after full collections).
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
 const i = process.argv.indexOf("--nodes");
 const N = i > 0 ? Number(process.argv[i + 1]) : 20_000;
 if (!(Number.isInteger(N) && N > 0)) throw new Error("--nodes must be a positive integer");
@@ -21,12 +24,12 @@ const state = (k: number): NodeState => {
 
 /** Bytes per node retained by what `build` returns, after full collections. */
 function perNode(build: () => unknown): { heap: number; external: number } {
-  gc!();
-  gc!();
+  gc();
+  gc();
   const a = process.memoryUsage();
   const kept = build();
-  gc!();
-  gc!();
+  gc();
+  gc();
   const b = process.memoryUsage();
   if (!kept) throw new Error("nothing kept");
   return { heap: (b.heapUsed - a.heapUsed) / N, external: (b.external - a.external) / N };
