@@ -1,7 +1,8 @@
 // Child processes of bench/extender-prioritize.ts --processes, so that the bench looks like the
 // deployment (kube-scheduler, the extender and scorer-svc are separate processes):
-//   scorer    scorer-svc + regime-svc (as started by the local stack, one process here) and the
-//             constant grpc-js scorer of the extender+fake row; measures raw inference on request
+//   regime    regime-svc (its own process, as the local stack and deploy/ run it)
+//   scorer    scorer-svc (calling that regime-svc) and the constant grpc-js scorer of the
+//             extender+fake row; measures raw inference on request
 //   extender  the extender twice per --scorer-transports entry (towards the constant scorer and
 //             towards scorer-svc) and the no-op floor endpoint
 // Each child reports its main thread's GC pauses in a time window (to attribute slow calls) and
@@ -13,8 +14,14 @@ import { Registry } from "prom-client";
 import { startExtender, type Extender } from "../lib/extender/app.js";
 import { parseExtenderConfig, type ScorerTransport } from "../lib/extender/config.js";
 import { silentLogger } from "../lib/extender/log.js";
-import { startConstantScorer, startNoopEndpoint, startRealScorer } from "./extender-bench-servers.js";
+import { startConstantScorer, startNoopEndpoint, startRealRegime, startRealScorer } from "./extender-bench-servers.js";
 import { GcPauses } from "./gc-pauses.js";
+
+export interface RegimeChildInfo {
+  address: string;
+  bundleDir: string;
+  bundleSource: string;
+}
 
 export interface ScorerChildInfo {
   fakeAddress: string;
@@ -60,13 +67,13 @@ function deployedScorerNodeOptions(): string[] {
   return m[1]!.split(/\s+/).filter(Boolean);
 }
 
-export async function forkChild<I>(role: "scorer" | "extender", args: Record<string, unknown>, telemetry = false): Promise<Child<I>> {
+export async function forkChild<I>(role: "regime" | "scorer" | "extender", args: Record<string, unknown>, telemetry = false): Promise<Child<I>> {
   const preload = new URL("../lib/telemetry/preload.js", import.meta.url).href;
   const child: ChildProcess = fork(new URL(import.meta.url), [role, JSON.stringify(args)], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     execArgv: [...process.execArgv, ...(role === "scorer" ? deployedScorerNodeOptions() : []), ...(telemetry ? ["--import", preload] : [])],
     env: telemetry
-      ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none", OTEL_SERVICE_NAME: role === "extender" ? "extender" : "scorer-svc" }
+      ? { ...process.env, OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "none", OTEL_SERVICE_NAME: role === "extender" ? "extender" : role === "regime" ? "regime-svc" : "scorer-svc" }
       : { ...process.env, OTEL_SDK_DISABLED: "true" },
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -132,9 +139,15 @@ function serve(ready: unknown, handlers: Record<string, Handler>, stop: () => Pr
   });
 }
 
-async function scorerMain(a: { nodes: number; onnxThreads: number; bundleDir?: string; withReal: boolean; decisionClassifyMax?: number }): Promise<void> {
+async function regimeMain(a: { onnxThreads: number; bundleDir?: string }): Promise<void> {
+  const regime = await startRealRegime(a.onnxThreads, a.bundleDir);
+  const info: RegimeChildInfo = { address: regime.address, bundleDir: regime.bundleDir, bundleSource: regime.bundleSource };
+  serve(info, {}, () => regime.stop());
+}
+
+async function scorerMain(a: { nodes: number; onnxThreads: number; regime?: RegimeChildInfo; decisionClassifyMax?: number }): Promise<void> {
   const fake = await startConstantScorer();
-  const real = a.withReal ? await startRealScorer(a.nodes, a.onnxThreads, a.bundleDir, a.decisionClassifyMax) : undefined;
+  const real = a.regime ? await startRealScorer(a.nodes, a.onnxThreads, undefined, a.decisionClassifyMax, a.regime) : undefined;
   const info: ScorerChildInfo = {
     fakeAddress: fake.address,
     realAddress: real?.address,
@@ -188,10 +201,11 @@ async function extenderMain(a: { fakeAddress: string; realAddress?: string; tran
   );
 }
 
-if (process.send && (process.argv[2] === "scorer" || process.argv[2] === "extender")) {
-  const role = process.argv[2];
-  const args = JSON.parse(process.argv[3] ?? "{}");
-  (role === "scorer" ? scorerMain(args) : extenderMain(args)).catch((e: unknown) => {
+const ROLES: Record<string, (args: never) => Promise<void>> = { regime: regimeMain, scorer: scorerMain, extender: extenderMain };
+
+if (process.send && process.argv[2] !== undefined && ROLES[process.argv[2]]) {
+  const args = JSON.parse(process.argv[3] ?? "{}") as never;
+  ROLES[process.argv[2]]!(args).catch((e: unknown) => {
     process.send!({ error: e instanceof Error ? e.stack : String(e) });
     process.exit(1);
   });

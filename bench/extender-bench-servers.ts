@@ -91,17 +91,50 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** scorer-svc with a real regime-svc and the bundle (or the synthetic test bundle), fed node-0..node-N-1. */
-/** `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max). */
-export async function startRealScorer(nodes: number, onnxThreads: number, bundleDir: string | undefined, decisionClassifyMax?: number): Promise<RealScorer> {
+/** A real regime-svc serving the bundle of `bundleDir` (or a synthetic test bundle it makes). */
+export interface RealRegime {
+  address: string;
+  /** The bundle directory it serves (scorer-svc must load the same one). */
+  bundleDir: string;
+  bundleSource: string;
+  stop(): Promise<void>;
+}
+
+export async function startRealRegime(onnxThreads: number, bundleDir: string | undefined): Promise<RealRegime> {
   const bundle = bundleDir ? { dir: bundleDir, root: undefined, source: bundleDir } : await makeBundleDir({ synthetic: true });
   const regime = await startRegimeService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
     maxBatch: 10_000, maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
   });
+  return {
+    address: `127.0.0.1:${regime.grpcPort}`,
+    bundleDir: bundle.dir,
+    bundleSource: bundle.source,
+    async stop() {
+      await regime.stop();
+      if (bundle.root) await rm(bundle.root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * scorer-svc with a real regime-svc and the bundle (or the synthetic test bundle), fed
+ * node-0..node-N-1. `regime`: a regime-svc running elsewhere (its own process, as deployed) whose
+ * bundle scorer-svc loads too; undefined: one is started here, in this process.
+ * `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max).
+ */
+export async function startRealScorer(
+  nodes: number,
+  onnxThreads: number,
+  bundleDir: string | undefined,
+  decisionClassifyMax?: number,
+  remoteRegime?: { address: string; bundleDir: string; bundleSource: string },
+): Promise<RealScorer> {
+  const own = remoteRegime ? undefined : await startRealRegime(onnxThreads, bundleDir);
+  const regime = (remoteRegime ?? own)!;
   const scorer = await startScorerService({
-    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: bundle.dir, pollInterval: 0,
-    regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 10_000,
+    listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir: regime.bundleDir, pollInterval: 0,
+    regimeAddress: regime.address, regimeTimeout: 10_000,
     // As deployed: background catch-up every second, decisions classify their candidates' fresh states.
     regimeFlush: SCORER_FLAGS.regimeFlush.default!, regimeBatch: SCORER_FLAGS.regimeBatch.default!, decisionClassifyMax,
     freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
@@ -126,7 +159,7 @@ export async function startRealScorer(nodes: number, onnxThreads: number, bundle
   if (!model) throw new Error("scorer-svc has no bundle loaded");
   return {
     address,
-    bundleSource: bundle.source,
+    bundleSource: regime.bundleSource,
     modelVersion: model.manifest.version,
     async measureInference(rows, seconds) {
       const input = floorRows(scorer.store, Array.from({ length: rows }, (_, i) => `node-${i}`), model);
@@ -147,8 +180,7 @@ export async function startRealScorer(nodes: number, onnxThreads: number, bundle
     },
     async stop() {
       await scorer.stop();
-      await regime.stop();
-      if (bundle.root) await rm(bundle.root, { recursive: true, force: true });
+      await own?.stop();
     },
   };
 }

@@ -17,10 +17,11 @@
 // Target: e2e p99 <= 1.5 x (floor p99 + raw inference p99); >= 500 calls/s at 1,000 nodes.
 //
 // Layouts:
-//   --processes     as deployed: scorer-svc + regime-svc (and the constant scorer) in one child
-//                   process, the extenders and the floor endpoint in another, and this process
-//                   only the load (kube-scheduler's side): a raw keep-alive HTTP/1.1 client
-//                   sending pre-encoded requests, and the churn stream. CPU per call is measured
+//   --processes     as deployed: regime-svc in one child process, scorer-svc (and the constant
+//                   scorer) in another, the extenders and the floor endpoint in a third, and this
+//                   process only the load (kube-scheduler's side): a raw keep-alive HTTP/1.1 client
+//                   sending pre-encoded requests. The churn stream (the agents, which run on other
+//                   nodes) is a nice-19 child of its own (bench/churn-ingest.ts). CPU per call is measured
 //                   per process (process.cpuUsage of each). --telemetry runs both children under
 //                   the services' OpenTelemetry preload (spans recorded, OTEL_TRACES_EXPORTER=none);
 //                   without it they run with OTEL_SDK_DISABLED=true, like the default layout.
@@ -53,7 +54,7 @@ import { decodeScoreNodesRequest, decodeScoreNodesResponse, encodeNamesRequest }
 import { encodeScoreNodesResponse } from "../lib/scorer/wire.js";
 import { startChurn } from "./churn-ingest.js";
 import { encodeHttpPost, KeepAliveConnection } from "./extender-bench-client.js";
-import { forkChild, type Child, type ExtenderChildInfo, type ExtenderPorts, type ScorerChildInfo } from "./extender-bench-children.js";
+import { forkChild, type Child, type ExtenderChildInfo, type ExtenderPorts, type RegimeChildInfo, type ScorerChildInfo } from "./extender-bench-children.js";
 import { GcPauses } from "./gc-pauses.js";
 import { percentile, PRIORITIZE_PATH, requestBody, startConstantScorer, startNoopEndpoint, startRealScorer, type RealScorer } from "./extender-bench-servers.js";
 
@@ -320,28 +321,32 @@ async function inProcessLayout(opts: Options): Promise<Layout> {
 }
 
 async function processesLayout(opts: Options): Promise<Layout> {
+  const regime: Child<RegimeChildInfo> | undefined = opts.withScorer
+    ? await forkChild("regime", { onnxThreads: opts.onnxThreads, bundleDir: opts.bundleDir }, opts.telemetry)
+    : undefined;
   const scorer: Child<ScorerChildInfo> = await forkChild("scorer", {
     nodes: Math.max(...opts.sizes),
     onnxThreads: opts.onnxThreads,
-    bundleDir: opts.bundleDir,
+    regime: regime?.info,
     decisionClassifyMax: opts.decisionClassifyMax,
-    withReal: opts.withScorer,
   }, opts.telemetry);
   const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress, transports: opts.transports }, opts.telemetry);
+  const probe = (name: string, c: Child<unknown>): CpuProbe => ({ name, cpuMs: () => c.cpuMs(), gcPauses: (t0, t1) => c.gcPauses(t0, t1) });
   return {
-    description: `${opts.telemetry ? "tracing on in both children (OTel preload, spans recorded, exporter none); " : ""}3 processes: this one = load only (raw keep-alive HTTP client, churn stream), extender child (pid ${ext.pid}: floor, extender+fake, extender+real), scorer child (pid ${scorer.pid}: scorer-svc, regime-svc, constant scorer)`,
+    description: `${opts.telemetry ? "tracing on in the children (OTel preload, spans recorded, exporter none); " : ""}${regime ? 4 : 3} processes: this one = load only (raw keep-alive HTTP client; the churn stream runs in a nice-19 child), extender child (pid ${ext.pid}: floor, extender+fake, extender+real), scorer child (pid ${scorer.pid}: scorer-svc, constant scorer)${regime ? `, regime child (pid ${regime.pid}: regime-svc)` : ""}`,
     floorPort: ext.info.floorPort,
     extenders: ext.info.extenders,
     realAddress: scorer.info.realAddress,
     bundleSource: scorer.info.bundleSource,
     modelVersion: scorer.info.modelVersion,
-    probes: [selfProbe("client"), { name: "extender", cpuMs: () => ext.cpuMs(), gcPauses: (t0, t1) => ext.gcPauses(t0, t1) }, { name: "scorer", cpuMs: () => scorer.cpuMs(), gcPauses: (t0, t1) => scorer.gcPauses(t0, t1) }],
+    probes: [selfProbe("client"), probe("extender", ext), probe("scorer", scorer), ...(regime ? [probe("regime", regime)] : [])],
     inference: (rows, seconds) => scorer.ask("inference", { rows, seconds }),
     degraded: (which, transport) => ext.ask<boolean>("degraded", { which, transport }),
     cacheMetrics: () => scorer.ask<string[]>("cacheMetrics"),
     async stop() {
       await ext.stop();
       await scorer.stop();
+      await regime?.stop();
     },
   };
 }
