@@ -4,9 +4,9 @@
 //
 // A record keeps its state as protobuf bytes, not as the decoded object: every node's state lives
 // about one agent interval (1 s), long enough for the young generation to promote it, and the
-// decoded object graph (features, timestamps, residents: ~1.3 KB per state) then filled old space
-// and made every scavenge copy it (docs/services.md, "What the store keeps"). What scoring reads is
-// in the record's flat fields and the slab row; nodeStateOf() decodes the bytes for Query/Explain.
+// decoded object graph (features, timestamps, residents) then filled old space at the churn rate
+// (docs/services.md, "What the store keeps"; bench/store-memory.ts). What scoring reads is in the
+// record's flat fields and the slab row; nodeStateOf() decodes the bytes for Query/Explain.
 import type { SpanContext } from "@opentelemetry/api";
 import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
