@@ -3,7 +3,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FeatureVector } from "../gen/overseer/v1/features.js";
 import type { NodeState } from "../gen/overseer/v1/node_state.js";
 import { Regime } from "../gen/overseer/v1/regime.js";
 import { ScorerServiceClient, type IngestNodeStatesRequest, type IngestNodeStatesResponse } from "../gen/overseer/v1/scorer_service.js";
@@ -32,7 +31,7 @@ describe("scorer-svc batched ingest over gRPC", () => {
   let bundle: Awaited<ReturnType<typeof makeBundleDir>>;
   let scorer: RunningScorerService;
   let raw: ScorerServiceClient;
-  const classified: FeatureVector[][] = [];
+  const classified: (readonly Float32Array[])[] = [];
 
   beforeAll(async () => {
     bundle = await makeBundleDir({ synthetic: true });

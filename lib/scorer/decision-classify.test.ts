@@ -2,7 +2,6 @@ import { context, INVALID_SPAN_CONTEXT, trace, type SpanContext } from "@opentel
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import { createDecisionClassifier, type DecisionClassifierOptions } from "./decision-classify.js";
@@ -11,7 +10,7 @@ import { featureIndex } from "../features/catalog.js";
 import { AGENT_START, nodeState as plainNodeState, type NodeStateOptions } from "./testing/node-states.js";
 
 // Each node's states carry their own cpu_utilization_fraction (a multiple of 1/256, exact in the
-// float32 model row), so a vector sent to Classify tells which node it was built for.
+// float32 model row), so a row sent to Classify tells which node it belongs to.
 const tags = new Map<string, number>();
 const tagOf = (n: string): number => {
   if (!tags.has(n)) tags.set(n, (tags.size + 1) / 256);
@@ -21,11 +20,11 @@ const CPU = featureIndex("cpu_utilization_fraction");
 const nodeState = (n: string, o: NodeStateOptions = {}) => plainNodeState(n, { ...o, features: { ...o.features, cpu_utilization_fraction: tagOf(n) } });
 
 const NOW = Date.now();
-const answer = (vs: FeatureVector[], regime = Regime.REGIME_QUIET): ClassifyResponse => ({
+const answer = (vs: readonly Float32Array[], regime = Regime.REGIME_QUIET): ClassifyResponse => ({
   assessments: vs.map(() => ({ regime, confidence: 0.8, probabilities: [{ regime, probability: 0.8 }], modelVersion: "v", classifiedAt: new Date() })),
   modelVersion: "v",
 });
-const assess = (regime: Regime) => answer([{} as FeatureVector], regime).assessments[0]!;
+const assess = (regime: Regime) => answer([new Float32Array(0)], regime).assessments[0]!;
 
 interface Harness {
   store: NodeStateStore;
@@ -37,13 +36,13 @@ interface Harness {
 }
 
 /** Store with the named nodes ingested (observed now, complete features) and pending. */
-function harness(nodes: string[], o: Partial<DecisionClassifierOptions> & { respond?: (vs: FeatureVector[]) => Promise<ClassifyResponse> } = {}): Harness {
+function harness(nodes: string[], o: Partial<DecisionClassifierOptions> & { respond?: (vs: readonly Float32Array[]) => Promise<ClassifyResponse> } = {}): Harness {
   const clock = { ms: NOW };
   const store = new NodeStateStore({ maxNodes: 100, now: () => clock.ms });
   for (const n of nodes) store.upsert(nodeState(n, { observedAt: new Date(NOW) }));
   const h: Harness = { store, calls: [], outcomes: [], requeued: 0, clock, dc: undefined as never };
   // Which node a vector belongs to (states ingested later included).
-  const nameOf = (v: FeatureVector) => [...tags].find(([, t]) => t === v.values[CPU])?.[0] ?? "?";
+  const nameOf = (row: Float32Array) => [...tags].find(([, t]) => t === row[CPU])?.[0] ?? "?";
   h.dc = createDecisionClassifier({
     store,
     classify: (vs) => {

@@ -23,7 +23,7 @@
 // the interval (a few per second) all still classify their own candidates, in their own trace.
 import { isSpanContextValid, SpanStatusCode, trace, type Link, type SpanContext } from "@opentelemetry/api";
 import type { LogFn } from "../bundle/bundle-holder.js";
-import { classifyVectorOf, type NodeRecord, type NodeStateStore, type PendingEntry } from "./node-state-store.js";
+import type { NodeRecord, NodeStateStore, PendingEntry } from "./node-state-store.js";
 import type { ClassifyFn } from "./regime-batcher.js";
 
 /**
@@ -116,7 +116,7 @@ export function createDecisionClassifier(o: DecisionClassifierOptions): Decision
     return tracer.startActiveSpan("overseer.scorer.classify_inline", { attributes: { "overseer.batch_size": taken.length, "overseer.timeout_ms": o.timeoutMs } }, async (span) => {
       o.onCall?.(taken.length);
       try {
-        const resp = await withTimeout(o.classify(taken.map((t) => classifyVectorOf(t.rec)), { timeoutMs: o.timeoutMs }), o.timeoutMs);
+        const resp = await withTimeout(o.classify(taken.map((t) => t.rec.row), { timeoutMs: o.timeoutMs }), o.timeoutMs);
         if (resp.assessments.length !== taken.length) throw new Error(`regime-svc answered ${resp.assessments.length} assessments for ${taken.length} vectors`);
         const ctx = span.spanContext();
         const kept = taken.filter((t, i) => o.store.setRegime(t.rec.name, t.sequence, t.startMs, resp.assessments[i]!, ctx)).map((t) => t.rec.name);

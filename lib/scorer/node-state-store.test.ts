@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FeatureState } from "../../gen/overseer/v1/features.js";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
-import { writeFeatureRow } from "../bundle/model-input.js";
-import { FEATURE_COUNT, featureIndex } from "../features/catalog.js";
-import { validateFeatureVector } from "../features/feature-vector.js";
-import { classifyVectorOf, nodeStateOf, NodeStateStore } from "./node-state-store.js";
+import { FEATURE_COUNT } from "../features/catalog.js";
+import { nodeStateOf, NodeStateStore } from "./node-state-store.js";
 import { AGENT_START, nodeState } from "./testing/node-states.js";
 
 const store = () => new NodeStateStore({ maxNodes: 3, now: () => 1_000_000 });
@@ -281,20 +278,5 @@ describe("what a record keeps of its state", () => {
     st.pmu = undefined;
     s.upsert(st);
     expect(s.get("n1")!.capacity).toEqual({ peakMemoryBandwidthBytesPerSec: 0, logicalCpus: 0, llcBytes: 0 });
-  });
-
-  it("classifyVectorOf is a valid vector that gives the regime model the record's exact input row", () => {
-    const s = store();
-    s.upsert(withResidents());
-    const rec = s.get("n1")!;
-    const v = classifyVectorOf(rec);
-    expect(() => validateFeatureVector(v)).not.toThrow();
-    const row = new Float32Array(2 * FEATURE_COUNT);
-    writeFeatureRow(v, row, 0);
-    expect([...row]).toEqual([...rec.row]);
-    const absent = featureIndex("dram_bound_stall_fraction");
-    expect(v.states[absent]).toBe(FeatureState.FEATURE_STATE_UNSPECIFIED);
-    expect(v.values[absent]).toBe(0);
-    expect(v.states[featureIndex("cpu_utilization_fraction")]).toBe(FeatureState.FEATURE_STATE_PRESENT);
   });
 });

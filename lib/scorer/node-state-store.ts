@@ -8,11 +8,10 @@
 // (docs/services.md, "What the store keeps"; bench/store-memory.ts). What scoring reads is in the
 // record's flat fields and the slab row; nodeStateOf() decodes the bytes for Query/Explain.
 import type { SpanContext } from "@opentelemetry/api";
-import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime, type RegimeAssessment } from "../../gen/overseer/v1/regime.js";
 import { writeFeatureRow } from "../bundle/model-input.js";
-import { FEATURE_COUNT, SCHEMA_VERSION } from "../features/catalog.js";
+import { FEATURE_COUNT } from "../features/catalog.js";
 import { FeatureVectorError, validateFeatureVector } from "../features/feature-vector.js";
 import type { NodeCapacityFacts } from "./placement-charge.js";
 import { RowSlab } from "./row-slab.js";
@@ -78,23 +77,6 @@ const NO_MISSING_GROUPS: string[] = Object.freeze([]) as unknown as string[];
 /** The record's NodeState, decoded from its bytes (a new object per call). */
 export function nodeStateOf(rec: NodeRecord): NodeState {
   return NodeState.decode(rec.stateBytes);
-}
-
-/**
- * The vector to classify the record's state with, rebuilt from its model row: the values of present
- * features and their presence, which is all the regime model reads (lib/bundle/model-input.ts);
- * absent features go as FEATURE_STATE_UNSPECIFIED with value 0 (the absence reason stays in the
- * stored state). Short-lived: built when a classification batch is sent.
- */
-export function classifyVectorOf(rec: NodeRecord): FeatureVector {
-  const values = new Array<number>(FEATURE_COUNT);
-  const states = new Array<FeatureState>(FEATURE_COUNT);
-  for (let j = 0; j < FEATURE_COUNT; j++) {
-    const present = rec.row[FEATURE_COUNT + j] === 1;
-    values[j] = present ? rec.row[j]! : 0;
-    states[j] = present ? FeatureState.FEATURE_STATE_PRESENT : FeatureState.FEATURE_STATE_UNSPECIFIED;
-  }
-  return { schemaVersion: SCHEMA_VERSION, values, states, window: undefined, absenceDetails: {} };
 }
 
 export function residentKey(ns: string, name: string): string {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import { NodeStateStore } from "./node-state-store.js";
 import { RegimeBatcher } from "./regime-batcher.js";
 import { nodeState } from "./testing/node-states.js";
 
-const answer = (vs: FeatureVector[]): ClassifyResponse => ({
+const answer = (vs: readonly Float32Array[]): ClassifyResponse => ({
   assessments: vs.map(() => ({ regime: Regime.REGIME_QUIET, confidence: 0.8, probabilities: [{ regime: Regime.REGIME_QUIET, probability: 0.8 }], modelVersion: "v", classifiedAt: new Date() })),
   modelVersion: "v",
 });

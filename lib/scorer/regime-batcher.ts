@@ -3,13 +3,16 @@
 // once (its newest state). When regime-svc fails, the nodes go back in the queue, their cached
 // regimes stay in use (marked stale), and retries back off up to `maxBackoffMs`.
 import { context, ROOT_CONTEXT, trace, type SpanContext } from "@opentelemetry/api";
-import type { FeatureVector } from "../../gen/overseer/v1/features.js";
 import type { ClassifyResponse } from "../../gen/overseer/v1/regime_service.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
-import { classifyVectorOf, type NodeStateStore } from "./node-state-store.js";
+import type { NodeStateStore } from "./node-state-store.js";
 
-/** `timeoutMs` overrides the client's default deadline (decision-time classification uses a short one). */
-export type ClassifyFn = (vectors: FeatureVector[], o?: { timeoutMs?: number }) => Promise<ClassifyResponse>;
+/**
+ * Classifies model rows (records' slab rows: values then presence, classify-codec.ts), one
+ * assessment per row in order. The rows are views of the store's slab: read them before the first
+ * await. `timeoutMs` overrides the client's default deadline (decision-time classification uses a short one).
+ */
+export type ClassifyFn = (rows: readonly Float32Array[], o?: { timeoutMs?: number }) => Promise<ClassifyResponse>;
 
 export interface RegimeBatcherOptions {
   store: NodeStateStore;
@@ -95,7 +98,7 @@ export class RegimeBatcher {
   private async run(batch: ReturnType<NodeStateStore["takePending"]>, batchSpan: SpanContext): Promise<void> {
     this.opts.onBatch?.(batch.length);
     try {
-      const resp = await this.opts.classify(batch.map((b) => classifyVectorOf(b.rec)));
+      const resp = await this.opts.classify(batch.map((b) => b.rec.row));
       if (resp.assessments.length !== batch.length) throw new Error(`regime-svc answered ${resp.assessments.length} assessments for ${batch.length} vectors`);
       batch.forEach((b, i) => this.opts.store.setRegime(b.rec.name, b.sequence, b.startMs, resp.assessments[i]!, batchSpan));
       this.opts.onClassified?.(batch.map((b) => b.rec.name));
