@@ -198,6 +198,12 @@ describe("scorer-svc with regime-svc", () => {
     expect(fresh.nodes.map((n: any) => n.state.nodeName)).not.toContain("stale");
     const one = await new Promise<any>((res, rej) => raw.getNodeState({ nodeName: "quiet" }, (e, r) => (e ? rej(e) : res(r))));
     expect(one.node.state.regime.regime).not.toBe(Regime.REGIME_UNSPECIFIED);
+    // The assessment as regime-svc gave it: every regime of the model with its probability.
+    const probs = one.node.state.regime.probabilities as { regime: number; probability: number }[];
+    expect(probs.length).toBeGreaterThan(1);
+    expect(probs.reduce((sum, p) => sum + p.probability, 0)).toBeCloseTo(1, 4);
+    expect(probs.find((p) => p.regime === one.node.state.regime.regime)!.probability).toBeCloseTo(one.node.state.regime.confidence, 6);
+    expect(one.node.state.regime.classifiedAt).toBeDefined();
     expect(one.node.stale).toBe(false);
     const err = await new Promise<any>((res) => raw.getNodeState({ nodeName: "nope" }, (e) => res(e)));
     expect(err.code).toBe(grpc.status.NOT_FOUND);

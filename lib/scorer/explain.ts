@@ -2,7 +2,7 @@
 import type { Duration } from "../../gen/google/protobuf/duration.js";
 import { regimeToJSON } from "../../gen/overseer/v1/regime.js";
 import { ScoreBasis, type NodeExplanation, type NodeScore, type NodeStateEntry, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
-import { nodeStateOf, type NodeRecord } from "./node-state-store.js";
+import { nodeStateOf, regimeAssessmentOf, type NodeRecord } from "./node-state-store.js";
 import type { NodeResult, ScoreRun, ScoringParams } from "./scoring-engine.js";
 
 export function durationFromMs(ms: number): Duration {
@@ -76,5 +76,5 @@ export function toExplanation(r: NodeResult, run: ScoreRun, params: ScoringParam
 
 export function toNodeStateEntry(rec: NodeRecord, nowMs: number, freshnessMs: number): NodeStateEntry {
   const age = Math.max(0, nowMs - rec.observedAtMs);
-  return { state: { ...nodeStateOf(rec), regime: rec.regime }, age: durationFromMs(age), stale: age > freshnessMs };
+  return { state: { ...nodeStateOf(rec), regime: regimeAssessmentOf(rec) }, age: durationFromMs(age), stale: age > freshnessMs };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import { FEATURE_COUNT } from "../features/catalog.js";
-import { nodeStateOf, NodeStateStore } from "./node-state-store.js";
+import { nodeStateOf, NodeStateStore, regimeAssessmentOf } from "./node-state-store.js";
 import { AGENT_START, nodeState } from "./testing/node-states.js";
 
 const store = () => new NodeStateStore({ maxNodes: 3, now: () => 1_000_000 });
@@ -278,5 +278,55 @@ describe("what a record keeps of its state", () => {
     st.pmu = undefined;
     s.upsert(st);
     expect(s.get("n1")!.capacity).toEqual({ peakMemoryBandwidthBytesPerSec: 0, logicalCpus: 0, llcBytes: 0 });
+  });
+});
+
+describe("what a record keeps of its regime", () => {
+  const batchTime = new Date(AGENT_START.getTime() + 1_000);
+  const assessment = (probabilities: { regime: Regime; probability: number }[]) => ({
+    regime: probabilities[0]!.regime,
+    confidence: probabilities[0]!.probability,
+    probabilities,
+    modelVersion: `v-${"x".repeat(3)}`,
+    classifiedAt: new Date(batchTime.getTime()),
+  });
+  // Float32-exact probabilities, in an order that is not the enum's, as regime-svc lists the manifest's regimes.
+  const listed = [
+    { regime: Regime.REGIME_MEMORY_BANDWIDTH_SATURATED, probability: 0.625 },
+    { regime: Regime.REGIME_QUIET, probability: 0.25 },
+    { regime: Regime.REGIME_MIXED, probability: 0.125 },
+  ];
+
+  it("keeps the probabilities in the slot and rebuilds the assessment as it came, in its order", () => {
+    const s = store();
+    s.upsert(nodeState("n1"));
+    s.setRegime("n1", 1, AGENT_START.getTime(), assessment(listed));
+    const rec = s.get("n1")!;
+    expect(rec.regime!.probabilities).toHaveLength(0);
+    expect(regimeAssessmentOf(rec)).toEqual(assessment(listed));
+  });
+
+  it("nodes classified in one batch share the model version, the time and the order", () => {
+    const s = store();
+    for (const n of ["a", "b"]) {
+      s.upsert(nodeState(n));
+      s.setRegime(n, 1, AGENT_START.getTime(), assessment(listed));
+    }
+    const [a, b] = [s.get("a")!, s.get("b")!];
+    expect(a.regime!.classifiedAt).toBe(b.regime!.classifiedAt);
+    expect(a.regime!.modelVersion).toBe(b.regime!.modelVersion);
+    expect(a.regimeOrder).toBe(b.regimeOrder);
+  });
+
+  it.each([
+    ["a regime outside the slot", [{ regime: 99 as Regime, probability: 0.5 }, { regime: Regime.REGIME_QUIET, probability: 0.5 }]],
+    ["a regime listed twice", [{ regime: Regime.REGIME_QUIET, probability: 0.5 }, { regime: Regime.REGIME_QUIET, probability: 0.5 }]],
+  ])("an assessment the slot cannot hold exactly (%s) is kept as it came", (_n, probabilities) => {
+    const s = store();
+    s.upsert(nodeState("n1"));
+    const a = assessment(probabilities);
+    s.setRegime("n1", 1, AGENT_START.getTime(), a);
+    expect(s.get("n1")!.regime).toBe(a);
+    expect(regimeAssessmentOf(s.get("n1")!)).toBe(a);
   });
 });

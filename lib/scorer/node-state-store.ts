@@ -38,8 +38,14 @@ export interface NodeRecord {
   /** 2F model input: values (absent -> 0) then presence flags. A view of the slot's row (written in place per state). */
   row: Float32Array;
   missingGroups: string[];
-  /** Cached regime (possibly from an older state of this node). */
+  /**
+   * Cached regime (possibly from an older state of this node). Its `probabilities` list is empty
+   * when `regimeOrder` is set: the values are in the slot's probabilities (probsSlot) and
+   * regimeAssessmentOf() rebuilds the list; read the assessment through it for output.
+   */
   regime: RegimeAssessment | undefined;
+  /** The regimes the cached assessment listed probabilities for, in its order (shared between records). */
+  regimeOrder: readonly Regime[] | undefined;
   regimeProbs: Float32Array | undefined;
   /** The slot's REGIME_SLOTS probabilities (a view); regimeProbs is it, or undefined when never classified. */
   probsSlot: Float32Array;
@@ -73,6 +79,53 @@ export interface StoreOptions {
 
 const NO_RESIDENTS: Set<string> = new Set();
 const NO_MISSING_GROUPS: string[] = Object.freeze([]) as unknown as string[];
+
+const NO_PROBABILITIES: RegimeAssessment["probabilities"] = Object.freeze([]) as unknown as RegimeAssessment["probabilities"];
+
+/** The record's cached regime assessment with its probabilities listed (for Query and Explain). */
+export function regimeAssessmentOf(rec: NodeRecord): RegimeAssessment | undefined {
+  const a = rec.regime;
+  if (!a || !rec.regimeOrder) return a;
+  return { ...a, probabilities: rec.regimeOrder.map((regime) => ({ regime, probability: rec.probsSlot[regime]! })) };
+}
+
+/** One shared list per distinct order of regimes (a model lists the same regimes for every node). */
+class RegimeOrders {
+  private readonly byKey = new Map<string, readonly Regime[]>();
+
+  of(probabilities: RegimeAssessment["probabilities"]): readonly Regime[] | undefined {
+    let seen = 0;
+    for (const p of probabilities) {
+      if (!(p.regime > 0 && p.regime < REGIME_SLOTS) || seen & (1 << p.regime)) return undefined;
+      seen |= 1 << p.regime;
+    }
+    const key = probabilities.map((p) => p.regime).join(",");
+    let order = this.byKey.get(key);
+    if (!order) {
+      if (this.byKey.size >= 64) this.byKey.clear();
+      order = Object.freeze(probabilities.map((p) => p.regime));
+      this.byKey.set(key, order);
+    }
+    return order;
+  }
+}
+
+/** The last model version string and classification time seen, handed out again for equal values. */
+class SharedAssessmentParts {
+  private lastVersion = "";
+  private lastTime: Date | undefined;
+
+  version(v: string): string {
+    if (v !== this.lastVersion) this.lastVersion = v;
+    return this.lastVersion;
+  }
+
+  time(t: Date | undefined): Date | undefined {
+    if (!t) return t;
+    if (!this.lastTime || this.lastTime.getTime() !== t.getTime()) this.lastTime = t;
+    return this.lastTime;
+  }
+}
 
 /** The record's NodeState, decoded from its bytes (a new object per call). */
 export function nodeStateOf(rec: NodeRecord): NodeState {
@@ -203,6 +256,7 @@ export class NodeStateStore {
       missingGroups: missing.length === 0 ? NO_MISSING_GROUPS : missing,
       regime: prev?.regime,
       regimeProbs: prev?.regimeProbs,
+      regimeOrder: prev?.regimeOrder,
       probsSlot: prev ? prev.probsSlot : this.slab.view(slot, 2 * FEATURE_COUNT, REGIME_SLOTS),
       regimeStale: prev?.regime !== undefined,
       regimeOf: prev?.regimeOf,
@@ -280,7 +334,14 @@ export class NodeStateStore {
     const probs = rec.probsSlot.fill(0);
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
     this.slab.touch(rec.slot);
-    rec.regime = a;
+    // Kept compact: the probabilities stay in the slot only (rebuilt for output), the model version
+    // and the classification time are shared with the batch's other nodes. An assessment the slot
+    // cannot hold exactly (a regime outside it, or listed twice) is kept as it came.
+    const order = this.orders.of(a.probabilities);
+    rec.regimeOrder = order;
+    rec.regime = order
+      ? { regime: a.regime, confidence: a.confidence, probabilities: NO_PROBABILITIES, modelVersion: this.shared.version(a.modelVersion), classifiedAt: this.shared.time(a.classifiedAt) }
+      : a;
     this.pendingUnclassified.delete(name);
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
@@ -289,6 +350,9 @@ export class NodeStateStore {
     this.facts.set(rec.slot, rec);
     return true;
   }
+
+  private readonly orders = new RegimeOrders();
+  private readonly shared = new SharedAssessmentParts();
 
   ageMs(rec: NodeRecord, now = this.now()): number {
     return Math.max(0, now - rec.observedAtMs);
