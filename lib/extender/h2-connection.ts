@@ -95,7 +95,19 @@ const MAX_HEADER_BLOCK = 256 * 1024;
 /** Highest stream id we open before retiring the connection. */
 const LAST_STREAM_ID = 0x7fffffff;
 
+/** Counters of what the reader saw (cheap; for tests and debugging). */
+export interface H2ConnectionStats {
+  /** Frames received, by frame type (0..9; unknown types not counted). */
+  framesByType: Uint32Array;
+  socketChunks: number;
+  /** Frames that arrived split over two or more socket chunks. */
+  splitFrames: number;
+  /** Most frames parsed out of one socket chunk. */
+  maxFramesPerChunk: number;
+}
+
 export class H2Connection {
+  readonly stats: H2ConnectionStats = { framesByType: new Uint32Array(10), socketChunks: 0, splitFrames: 0, maxFramesPerChunk: 0 };
   private readonly socket: net.Socket;
   private readonly decoder = new HpackDecoder();
   private readonly streams = new Map<number, Stream>();
@@ -331,6 +343,7 @@ export class H2Connection {
 
   private onSocketData(chunk: Buffer): void {
     if (this.dead) return;
+    this.stats.socketChunks++;
     let buf: Buffer;
     if (this.chunkBytes === 0) {
       if (chunk.length < this.need) {
@@ -346,8 +359,10 @@ export class H2Connection {
       buf = Buffer.concat(this.chunks, this.chunkBytes);
       this.chunks = [];
       this.chunkBytes = 0;
+      this.stats.splitFrames++;
     }
     let off = 0;
+    let frames = 0;
     try {
       while (buf.length - off >= FRAME_HEADER_BYTES) {
         const len = (buf[off]! << 16) | (buf[off + 1]! << 8) | buf[off + 2]!;
@@ -358,10 +373,13 @@ export class H2Connection {
         const type = buf[off + 3]!;
         const flags = buf[off + 4]!;
         const streamId = buf.readUInt32BE(off + 5) & 0x7fffffff;
+        if (type < 10) this.stats.framesByType[type]!++;
+        frames++;
         this.onFrame(buf, off + FRAME_HEADER_BYTES, len, type, flags, streamId);
         if (this.dead) return;
         off += FRAME_HEADER_BYTES + len;
       }
+      if (frames > this.stats.maxFramesPerChunk) this.stats.maxFramesPerChunk = frames;
     } catch (err) {
       if (err instanceof H2ConnectionError) this.protocolError(err);
       else if (err instanceof HpackError) this.protocolError(new H2ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad header block: ${err.message}`));

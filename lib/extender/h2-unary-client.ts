@@ -10,7 +10,7 @@
 // out; the extender never needs it. Failures reject with GrpcCallFailure (a gRPC code + message).
 import { encodeHeaderBlock, type HeaderList } from "./hpack.js";
 import { ErrorCode } from "./h2-frames.js";
-import { H2Connection, type StreamSink } from "./h2-connection.js";
+import { H2Connection, type H2ConnectionStats, type StreamSink } from "./h2-connection.js";
 import {
   formatGrpcTimeout,
   frameMessage,
@@ -109,6 +109,11 @@ export class H2UnaryClient {
     this.closed = true;
     this.conn?.close();
     this.conn = undefined;
+  }
+
+  /** Reader counters of the current connection (tests, debugging); undefined when there is none. */
+  connectionStats(): H2ConnectionStats | undefined {
+    return this.conn?.stats;
   }
 
   /** The usable connection, or a new one; inside the back-off after a failed connect, throws UNAVAILABLE. */
