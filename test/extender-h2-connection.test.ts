@@ -202,6 +202,24 @@ describe("GOAWAY and RST_STREAM", () => {
     expect(sessions).toHaveLength(2);
   });
 
+  it("GOAWAY while calls wait for a MAX_CONCURRENT_STREAMS slot: they were never sent, so they go out on a new connection", async () => {
+    let first = true;
+    const { address, sessions } = await startH2(
+      (stream, body) => {
+        if (first) {
+          first = false;
+          stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id);
+        }
+        setTimeout(() => echo(stream, body), 5);
+      },
+      { settings: { maxConcurrentStreams: 1 } },
+    );
+    const c = client(address);
+    const answers = await Promise.all([0, 1, 2].map((i) => c.call("/t.Echo/Echo", bytes(10 + i, i), 5000)));
+    answers.forEach((a, i) => expect(a.equals(bytes(10 + i, i))).toBe(true));
+    expect(sessions.length).toBe(2);
+  });
+
   it("RST_STREAM from the server maps to the gRPC code (REFUSED_STREAM → UNAVAILABLE, CANCEL → CANCELLED, ENHANCE_YOUR_CALM → RESOURCE_EXHAUSTED, other → INTERNAL)", async () => {
     let code: number = http2.constants.NGHTTP2_REFUSED_STREAM;
     const { address } = await startH2((stream) => stream.close(code));

@@ -36,7 +36,7 @@ import {
   SettingId,
   writeFrameHeader,
 } from "./h2-frames.js";
-import { HpackDecoder, HpackError, type HeaderList } from "./hpack.js";
+import { DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder, HpackError, type HeaderList } from "./hpack.js";
 
 /** Receives what happens on one stream. Exactly one of onEnd / onAbort is called, once. */
 export interface StreamSink {
@@ -156,6 +156,7 @@ export class H2Connection {
         encodeSettings([
           [SettingId.ENABLE_PUSH, 0],
           [SettingId.INITIAL_WINDOW_SIZE, opts.streamWindow],
+          [SettingId.MAX_HEADER_LIST_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE],
         ]),
       );
       if (opts.connectionWindow > DEFAULT_INITIAL_WINDOW) socket.write(encodeWindowUpdate(0, opts.connectionWindow - DEFAULT_INITIAL_WINDOW));

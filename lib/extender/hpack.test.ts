@@ -178,6 +178,8 @@ describe("HPACK decoder: table size updates and malformed blocks", () => {
     ["size update above our limit", "3f e2 1f", /above the limit 4096/],
     ["size update after a field", "82 20", /after a header field/],
     ["bad Huffman padding in a value", "00 01 61 81 18", /padding/],
+    // a 4,000-octet entry, then 300 one-octet references to it: 1.2 MB decoded from 4 KB
+    ["a header list that decodes above 1 MiB", `40 01 61 7f a1 1e ${"62".repeat(4000)} ${"be".repeat(300)}`, /header list above 1048576 octets/],
   ])("%s → HpackError", (_name, bytes, message) => {
     const d = new HpackDecoder();
     let err: unknown;

@@ -80,6 +80,9 @@ STATIC_TABLE.forEach(([name], i) => {
   if (!STATIC_NAME_INDEX.has(name)) STATIC_NAME_INDEX.set(name, i + 1);
 });
 
+/** Default limit of a decoded header list (the client announces it as SETTINGS_MAX_HEADER_LIST_SIZE). */
+export const DEFAULT_MAX_HEADER_LIST_SIZE = 1 << 20;
+
 /** Largest integer the decoder accepts (a bigger one is an attack or garbage, not a header). */
 const MAX_INT = 0x7fffffff;
 
@@ -224,8 +227,15 @@ export class HpackDecoder {
   private size = 0;
   private maxSize: number;
 
-  /** `settingsMaxSize`: our SETTINGS_HEADER_TABLE_SIZE (the ceiling for size updates); 4096 by default. */
-  constructor(private readonly settingsMaxSize = 4096) {
+  /**
+   * `settingsMaxSize`: our SETTINGS_HEADER_TABLE_SIZE (the ceiling for size updates); 4096 by default.
+   * `maxListSize`: the largest decoded header list (RFC 9113 sizes: name + value + 32 per field); a
+   * small block of references to large table entries could otherwise decode to gigabytes.
+   */
+  constructor(
+    private readonly settingsMaxSize = 4096,
+    private readonly maxListSize = DEFAULT_MAX_HEADER_LIST_SIZE,
+  ) {
     this.maxSize = settingsMaxSize;
   }
 
@@ -244,20 +254,21 @@ export class HpackDecoder {
     const out: HeaderList = [];
     const cur = { pos: start };
     let fieldSeen = false;
+    let listSize = 0;
     while (cur.pos < end) {
       const b = buf[cur.pos]!;
+      let name: string;
+      let value: string;
       if (b & 0x80) {
         // 6.1 indexed header field
         const idx = this.readInt(buf, cur, end, 7);
         if (idx === 0) throw new HpackError("indexed header field with index 0");
-        out.push(this.name(idx), this.value(idx));
-        fieldSeen = true;
+        name = this.name(idx);
+        value = this.value(idx);
       } else if (b & 0x40) {
         // 6.2.1 literal with incremental indexing
-        const [name, value] = this.readLiteral(buf, cur, end, 6);
-        out.push(name, value);
+        [name, value] = this.readLiteral(buf, cur, end, 6);
         this.add(name, value);
-        fieldSeen = true;
       } else if (b & 0x20) {
         // 6.3 dynamic table size update: only at the start of a block
         if (fieldSeen) throw new HpackError("dynamic table size update after a header field");
@@ -265,12 +276,15 @@ export class HpackDecoder {
         if (size > this.settingsMaxSize) throw new HpackError(`dynamic table size update to ${size} above the limit ${this.settingsMaxSize}`);
         this.maxSize = size;
         this.evict(0);
+        continue;
       } else {
         // 6.2.2 without indexing (0000) / 6.2.3 never indexed (0001)
-        const [name, value] = this.readLiteral(buf, cur, end, 4);
-        out.push(name, value);
-        fieldSeen = true;
+        [name, value] = this.readLiteral(buf, cur, end, 4);
       }
+      fieldSeen = true;
+      listSize += name.length + value.length + 32;
+      if (listSize > this.maxListSize) throw new HpackError(`decoded header list above ${this.maxListSize} octets`);
+      out.push(name, value);
     }
     return out;
   }
