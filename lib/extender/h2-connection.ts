@@ -201,6 +201,7 @@ export class H2Connection {
     this.closeStream(s);
     if (!this.dead) this.socket.write(encodeRstStream(s.id, code));
     this.startWaiting();
+    this.closeIfIdle();
   }
 
   /**
@@ -665,7 +666,8 @@ export class H2Connection {
     if (this.retired && !this.dead && this.streams.size === 0 && this.waiting.length === 0) {
       this.dead = true;
       clearTimeout(this.pingTimer);
-      this.socket.end();
+      if (this.ready) this.socket.end();
+      else this.socket.destroy(); // still connecting: nothing to say to the server
       this.opts.onClose(undefined, this.ready);
     }
   }
