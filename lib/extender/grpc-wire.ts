@@ -158,7 +158,8 @@ export function frameMessage(message: Uint8Array): Buffer {
  * declared length above `maxBytes` — checked from the prefix, before the body is buffered.
  */
 export class UnaryMessageReader {
-  private readonly prefix = Buffer.alloc(5);
+  /** Only needed when a prefix arrives split over chunks: allocated then. */
+  private prefix: Buffer | undefined;
   private prefixFill = 0;
   private body: Buffer | undefined;
   private bodyFill = 0;
@@ -184,11 +185,12 @@ export class UnaryMessageReader {
           continue;
         }
         const take = Math.min(5 - this.prefixFill, chunk.length - off);
-        chunk.copy(this.prefix, this.prefixFill, off, off + take);
+        const prefix = (this.prefix ??= Buffer.alloc(5));
+        chunk.copy(prefix, this.prefixFill, off, off + take);
         this.prefixFill += take;
         off += take;
         if (this.prefixFill < 5) return;
-        const len = this.checkPrefix(this.prefix[0]!, this.prefix.readUInt32BE(1));
+        const len = this.checkPrefix(prefix[0]!, prefix.readUInt32BE(1));
         this.prefixFill = 0;
         this.body = Buffer.allocUnsafe(len);
         if (len === 0) this.finishBody();

@@ -60,6 +60,8 @@ export class H2UnaryClient {
   private readonly firstStreamId: number | undefined;
   /** The constant part of the request header block, per path. */
   private readonly pathBlocks = new Map<string, Buffer>();
+  /** The grpc-timeout field alone, per deadline (the extender uses one deadline). */
+  private readonly timeoutBlocks = new Map<number, Buffer>();
   private conn: H2Connection | undefined;
   /** Failed connection attempts in a row (reset by a connection that gets the server's SETTINGS). */
   private failures = 0;
@@ -170,9 +172,20 @@ export class H2UnaryClient {
     return block;
   }
 
+  /** grpc-timeout and the caller's extra headers; without extra headers the block is cached per deadline. */
   private variableBlock(deadlineMs: number, extraHeaders: Record<string, string> | undefined): Buffer {
+    let hasExtra = false;
+    if (extraHeaders) for (const _ in extraHeaders) hasExtra = true;
+    if (!hasExtra) {
+      let block = this.timeoutBlocks.get(deadlineMs);
+      if (!block) {
+        block = encodeHeaderBlock([["grpc-timeout", formatGrpcTimeout(deadlineMs)]]);
+        if (this.timeoutBlocks.size < 64) this.timeoutBlocks.set(deadlineMs, block);
+      }
+      return block;
+    }
     const fields: [string, string][] = [["grpc-timeout", formatGrpcTimeout(deadlineMs)]];
-    if (extraHeaders) for (const name in extraHeaders) fields.push([name.toLowerCase(), extraHeaders[name]!]);
+    for (const name in extraHeaders) fields.push([name.toLowerCase(), extraHeaders[name]!]);
     return encodeHeaderBlock(fields);
   }
 }

@@ -202,6 +202,11 @@ describe("HPACK encoder", () => {
       ["grpc-timeout", "1500m"],
       ["x-long", "v".repeat(300)],
       ["latin1", "caf\u00e9"],
+      ["x-at-126", "a".repeat(126)],
+      ["x-at-127", "b".repeat(127)],
+      ["x-at-128", "c".repeat(128)],
+      ["n".repeat(200), ""],
+      ["x-big", "d".repeat(70_000)],
     ];
     const block = encodeHeaderBlock(fields);
     expect(block[0]).toBe(0x02); // :method by static name index 2, without indexing (0000 prefix)

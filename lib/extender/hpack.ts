@@ -86,50 +86,63 @@ export const DEFAULT_MAX_HEADER_LIST_SIZE = 1 << 20;
 /** Largest integer the decoder accepts (a bigger one is an attack or garbage, not a header). */
 const MAX_INT = 0x7fffffff;
 
-// ---------------------------------------------------------------- integers
-
-/** Appends the prefix-coded integer `value` (RFC 7541 5.1); `first` holds the high bits of the first octet. */
-function pushInt(out: number[], first: number, prefixBits: number, value: number): void {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) {
-    out.push(first | value);
-    return;
-  }
-  out.push(first | max);
-  value -= max;
-  while (value >= 128) {
-    out.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-}
-
 // ---------------------------------------------------------------- encoder
 
 /**
  * The header block for `headers` as literal fields without indexing (pattern 0000xxxx): a static
  * name index when the name is in the static table, else a literal name; values as raw octets
- * (latin1). Names must be lower case (HTTP/2 requires it; not checked here).
+ * (latin1: characters above U+00FF are not representable and are cut to their low byte). Names
+ * must be lower case (HTTP/2 requires it; not checked here).
  */
 export function encodeHeaderBlock(headers: readonly (readonly [string, string])[]): Buffer {
-  const out: number[] = [];
-  for (const [name, value] of headers) appendLiteral(out, name, value);
-  return Buffer.from(out);
-}
-
-function appendLiteral(out: number[], name: string, value: string): void {
-  const idx = STATIC_NAME_INDEX.get(name);
-  if (idx !== undefined) pushInt(out, 0x00, 4, idx);
-  else {
-    out.push(0x00);
-    appendString(out, name);
+  let size = 0;
+  for (const [name, value] of headers) {
+    const idx = STATIC_NAME_INDEX.get(name);
+    size += (idx !== undefined ? intSize(4, idx) : 1 + intSize(7, name.length) + name.length) + intSize(7, value.length) + value.length;
   }
-  appendString(out, value);
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const [name, value] of headers) {
+    const idx = STATIC_NAME_INDEX.get(name);
+    if (idx !== undefined) pos = writeInt(out, pos, 0x00, 4, idx);
+    else {
+      out[pos++] = 0x00;
+      pos = writeString(out, pos, name);
+    }
+    pos = writeString(out, pos, value);
+  }
+  return out;
 }
 
-function appendString(out: number[], s: string): void {
-  pushInt(out, 0x00, 7, s.length);
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+/** Octets of the prefix-coded integer `value` with a `prefixBits`-bit prefix. */
+function intSize(prefixBits: number, value: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) return 1;
+  let n = 2;
+  for (value -= max; value >= 128; value = Math.floor(value / 128)) n++;
+  return n;
+}
+
+function writeInt(out: Buffer, pos: number, first: number, prefixBits: number, value: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    out[pos++] = first | value;
+    return pos;
+  }
+  out[pos++] = first | max;
+  value -= max;
+  while (value >= 128) {
+    out[pos++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[pos++] = value;
+  return pos;
+}
+
+function writeString(out: Buffer, pos: number, s: string): number {
+  pos = writeInt(out, pos, 0x00, 7, s.length);
+  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i) & 0xff;
+  return pos;
 }
 
 /** Huffman-encodes `bytes` (for tests and completeness; the client's encoder does not use it). */
