@@ -166,6 +166,12 @@ describe("flow control", () => {
     answers.forEach((a, i) => expect(a.equals(bytes(sizes[i]!, i))).toBe(true));
   });
 
+  it("a server with SETTINGS_HEADER_TABLE_SIZE 0 (a smaller HPACK table for our requests) gets the table size update it requires", async () => {
+    const { address } = await startH2(echo, { settings: { headerTableSize: 0 } });
+    const c = client(address);
+    for (let i = 0; i < 3; i++) expect((await c.call("/t.Echo/Echo", bytes(50, i), 5000)).equals(bytes(50, i))).toBe(true);
+  });
+
   it("a peer MAX_FRAME_SIZE above the default is used for DATA frames; answers above our stream window arrive", async () => {
     const { address } = await startH2(echo, { settings: { maxFrameSize: 65_536 } });
     const c = client(address);

@@ -124,6 +124,27 @@ describe("protocol errors: GOAWAY with the error code, the call UNAVAILABLE with
   });
 });
 
+describe("GOAWAY with an error code", () => {
+  it("fails the calls on the connection at once (even at or below the last stream id) and the next call opens a new connection", async () => {
+    let lastStream = 0;
+    const server = await startFrameServer((id, send) => {
+      lastStream = id;
+      // the first request (stream 1 of the first connection) gets the error GOAWAY, later ones an answer
+      if (server.received.filter((f) => f.type === FrameType.HEADERS).length === 1) {
+        send(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.concat([u32(1), u32(ErrorCode.ENHANCE_YOUR_CALM), Buffer.from("too many requests")])));
+        return; // and the socket stays open
+      }
+      send(Buffer.concat([headers(id, okHeaders), data(id, frameMessage(Buffer.from("ok"))), headers(id, okTrailers, Flag.END_HEADERS | Flag.END_STREAM)]));
+    });
+    const c = client(server.address);
+    const err = await failure(c.call("/t.E/E", Buffer.from("hi"), 5000));
+    expect(err.code).toBe(GrpcCode.UNAVAILABLE);
+    expect(err.details).toMatch(/GOAWAY ENHANCE_YOUR_CALM \(11\): too many requests/);
+    expect((await c.call("/t.E/E", Buffer.from("hi"), 5000)).toString()).toBe("ok");
+    expect(lastStream).toBe(1); // the answer came on stream 1: a second connection
+  });
+});
+
 describe("frame forms real servers rarely send", () => {
   it("padded HEADERS with priority fields, padded DATA, an informational 100 block, an unknown frame type, PRIORITY: the answer comes through", async () => {
     const msg = frameMessage(Buffer.from("hello there"));

@@ -92,6 +92,8 @@ export interface H2ConnectionOptions {
 
 /** Largest header block (all HEADERS/CONTINUATION fragments) accepted from the server. */
 const MAX_HEADER_BLOCK = 256 * 1024;
+/** HPACK dynamic table size update to 0 (RFC 7541 6.3). */
+const TABLE_SIZE_ZERO = Buffer.from([0x20]);
 /** Highest stream id we open before retiring the connection. */
 const LAST_STREAM_ID = 0x7fffffff;
 
@@ -119,13 +121,13 @@ export class H2Connection {
   private ready = false;
   private retired = false;
   private dead = false;
-  /** GOAWAY received: last stream id the server will process. */
-  private goawayLastId = -1;
   // peer settings
   private peerMaxConcurrent = Infinity;
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW;
   private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
   private connSendWindow = DEFAULT_INITIAL_WINDOW;
+  /** The next header block starts with a dynamic table size update (to 0). */
+  private tableSizeUpdate = false;
   // receive side
   private connRecvWindow: number;
   private connRecvUnacked = 0;
@@ -247,8 +249,12 @@ export class H2Connection {
     if (this.nextStreamId > LAST_STREAM_ID) this.retire();
     s.sendWindow = this.peerInitialWindow;
     this.streams.set(s.id, s);
-    const hb1 = s.headerBlock;
+    let hb1 = s.headerBlock;
     const hb2 = s.headerBlock2;
+    if (this.tableSizeUpdate) {
+      this.tableSizeUpdate = false;
+      hb1 = Buffer.concat([TABLE_SIZE_ZERO, hb1]);
+    }
     const hbLen = hb1.length + (hb2 ? hb2.length : 0);
     // How much body goes out now (windows permitting), in frames of at most peerMaxFrame.
     const bodyNow = Math.min(s.body.length, Math.max(0, Math.min(this.connSendWindow, s.sendWindow)));
@@ -575,12 +581,17 @@ export class H2Connection {
           }
           break;
         }
+        case SettingId.HEADER_TABLE_SIZE:
+          // The server's HPACK decoder table for our header blocks changed: RFC 7541 4.2 wants a
+          // size update at the start of our next block. We never index, so 0 always fits.
+          this.tableSizeUpdate = true;
+          break;
         case SettingId.MAX_FRAME_SIZE:
           if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} out of range`);
           this.peerMaxFrame = value;
           break;
         default:
-          break; // HEADER_TABLE_SIZE: our encoder never indexes; MAX_HEADER_LIST_SIZE: our blocks are small; unknown: ignored
+          break; // MAX_HEADER_LIST_SIZE: our blocks are small; unknown: ignored
       }
     }
     this.socket.write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
@@ -598,7 +609,11 @@ export class H2Connection {
     const lastId = buf.readUInt32BE(p) & 0x7fffffff;
     const code = buf.readUInt32BE(p + 4);
     const debug = len > 8 ? `: ${buf.toString("utf8", p + 8, p + len)}` : "";
-    this.goawayLastId = lastId;
+    if (code !== ErrorCode.NO_ERROR) {
+      // An error GOAWAY ends the connection: nothing more will come, whatever the last stream id.
+      this.fail(new Error(`the server sent GOAWAY ${errorCodeName(code)}${debug}`));
+      return;
+    }
     this.retire();
     const reason = `the server sent GOAWAY ${errorCodeName(code)}${debug} before handling the call`;
     for (const s of [...this.streams.values()]) {
