@@ -124,6 +124,34 @@ describe("protocol errors: GOAWAY with the error code, the call UNAVAILABLE with
   });
 });
 
+describe("random bytes after a valid SETTINGS", () => {
+  it("every call settles with a GrpcCallFailure (no crash, no hang), 40 seeds", async () => {
+    let seed = 99;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    const socks: net.Socket[] = [];
+    const server = net.createServer((sock) => {
+      socks.push(sock);
+      sock.on("error", () => undefined);
+      const garbage = Buffer.from(Array.from({ length: 1 + (rnd() % 300) }, () => rnd() & 0xff));
+      sock.end(Buffer.concat([encodeSettings([]), garbage])); // then FIN: a cut frame cannot wait forever
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => {
+      for (const s of socks) s.destroy();
+      server.close();
+    });
+    const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const codes = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const c = new H2UnaryClient({ address, initialBackoffMs: 1 });
+      const err = await failure(c.call("/t.E/E", Buffer.from("hi"), 5000));
+      codes.add(err.code);
+      c.close();
+    }
+    expect([...codes].every((code) => code !== GrpcCode.OK && code !== GrpcCode.DEADLINE_EXCEEDED)).toBe(true);
+  });
+});
+
 describe("GOAWAY with an error code", () => {
   it("fails the calls on the connection at once (even at or below the last stream id) and the next call opens a new connection", async () => {
     let lastStream = 0;

@@ -216,3 +216,23 @@ describe("HPACK encoder", () => {
     expect(STATIC_TABLE).toHaveLength(61);
   });
 });
+
+describe("HPACK decoder on random input", () => {
+  it("either decodes or throws HpackError, never anything else (2,000 random blocks on one decoder)", () => {
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    const d = new HpackDecoder();
+    let errors = 0;
+    for (let i = 0; i < 2000; i++) {
+      const block = Buffer.from(Array.from({ length: 1 + (rnd() % 40) }, () => rnd() & 0xff));
+      try {
+        d.decode(block);
+      } catch (e) {
+        expect(e).toBeInstanceOf(HpackError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+    expect(d.tableSize()).toBeLessThanOrEqual(4096);
+  });
+});
