@@ -4,7 +4,7 @@
 // Decoder: the whole of RFC 7541 — static and dynamic tables (eviction, size updates), every
 // literal form, prefix integers, Huffman strings. Bad input throws HpackError (a COMPRESSION_ERROR
 // for the connection), never reads out of bounds. Names and values are decoded as latin1, i.e. one
-// character per octet, as node:http2 hands them over.
+// character per octet (grpc-wire.ts's percent-decoding reads them as octets).
 import { HUFFMAN_CODES, HUFFMAN_EOS, HUFFMAN_LENGTHS } from "./hpack-huffman.js";
 
 export class HpackError extends Error {}
