@@ -28,14 +28,14 @@ import {
   ErrorCode,
   errorCodeName,
   Flag,
-  FRAME_HEADER_BYTES,
   FrameType,
   H2ConnectionError,
   MAX_ALLOWED_FRAME_SIZE,
   MAX_WINDOW,
   SettingId,
-  writeFrameHeader,
 } from "./h2-frames.js";
+import { FrameReader, type FrameReaderStats } from "./h2-frame-reader.js";
+import { dataFramesSize, headerFramesSize, writeDataFrames, writeHeaderFrames } from "./h2-request-frames.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder, HpackError, type HeaderList } from "./hpack.js";
 
 /** Receives what happens on one stream. Exactly one of onEnd / onAbort is called, once. */
@@ -97,20 +97,12 @@ const TABLE_SIZE_ZERO = Buffer.from([0x20]);
 /** Highest stream id we open before retiring the connection. */
 const LAST_STREAM_ID = 0x7fffffff;
 
-/** Counters of what the reader saw (cheap; for tests and debugging). */
-export interface H2ConnectionStats {
-  /** Frames received, by frame type (0..9; unknown types not counted). */
-  framesByType: Uint32Array;
-  socketChunks: number;
-  /** Frames that arrived split over two or more socket chunks. */
-  splitFrames: number;
-  /** Most frames parsed out of one socket chunk. */
-  maxFramesPerChunk: number;
-}
+/** Counters of the connection's frame reader. */
+export type H2ConnectionStats = FrameReaderStats;
 
 export class H2Connection {
-  readonly stats: H2ConnectionStats = { framesByType: new Uint32Array(10), socketChunks: 0, splitFrames: 0, maxFramesPerChunk: 0 };
   private readonly socket: net.Socket;
+  private readonly reader: FrameReader;
   private readonly decoder = new HpackDecoder();
   private readonly streams = new Map<number, Stream>();
   /** Streams waiting for a MAX_CONCURRENT_STREAMS slot (or for the server's SETTINGS). */
@@ -131,10 +123,6 @@ export class H2Connection {
   // receive side
   private connRecvWindow: number;
   private connRecvUnacked = 0;
-  // frame reader
-  private chunks: Buffer[] = [];
-  private chunkBytes = 0;
-  private need = FRAME_HEADER_BYTES;
   private firstFrame = true;
   /** Header block fragments of a HEADERS not yet ended (END_HEADERS): CONTINUATION expected. */
   private contStream = 0;
@@ -148,6 +136,10 @@ export class H2Connection {
   constructor(private readonly opts: H2ConnectionOptions) {
     this.nextStreamId = opts.firstStreamId ?? 1;
     this.connRecvWindow = opts.connectionWindow;
+    this.reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE, (buf, p, len, type, flags, streamId) => {
+      this.onFrame(buf, p, len, type, flags, streamId);
+      return !this.dead;
+    });
     const socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
     this.socket = socket;
     socket.unref(); // the connection alone does not keep the process alive (a call's deadline timer does)
@@ -168,6 +160,11 @@ export class H2Connection {
     socket.on("error", (err) => this.fail(err));
     socket.on("end", () => this.fail(new Error(this.ready ? "the server closed the connection" : "the server closed the connection before its HTTP/2 SETTINGS")));
     socket.on("close", () => this.fail(new Error("connection closed")));
+  }
+
+  /** Counters of the frame reader (tests, debugging). */
+  get stats(): H2ConnectionStats {
+    return this.reader.stats;
   }
 
   /** Whether new streams may go here. */
@@ -259,56 +256,19 @@ export class H2Connection {
     // How much body goes out now (windows permitting), in frames of at most peerMaxFrame.
     const bodyNow = Math.min(s.body.length, Math.max(0, Math.min(this.connSendWindow, s.sendWindow)));
     const endNow = bodyNow === s.body.length;
-    const hFrames = hbLen <= this.peerMaxFrame ? 1 : Math.ceil(hbLen / this.peerMaxFrame);
-    const dFrames = bodyNow === 0 ? (endNow ? 1 : 0) : Math.ceil(bodyNow / this.peerMaxFrame);
-    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES * (hFrames + dFrames) + hbLen + bodyNow);
-    let pos = 0;
-    if (hFrames === 1) {
-      writeFrameHeader(out, pos, hbLen, FrameType.HEADERS, Flag.END_HEADERS, s.id);
-      pos += FRAME_HEADER_BYTES;
-      out.set(hb1, pos);
-      pos += hb1.length;
-      if (hb2) {
-        out.set(hb2, pos);
-        pos += hb2.length;
-      }
-    } else {
-      const block = hb2 ? Buffer.concat([hb1, hb2]) : hb1;
-      for (let off = 0, i = 0; off < block.length; off += this.peerMaxFrame, i++) {
-        const n = Math.min(this.peerMaxFrame, block.length - off);
-        const last = off + n === block.length;
-        writeFrameHeader(out, pos, n, i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, last ? Flag.END_HEADERS : 0, s.id);
-        pos += FRAME_HEADER_BYTES;
-        block.copy(out, pos, off, off + n);
-        pos += n;
-      }
-    }
-    pos = this.fillData(s, out, pos, bodyNow, endNow);
+    const out = Buffer.allocUnsafe(headerFramesSize(hbLen, this.peerMaxFrame) + dataFramesSize(bodyNow, endNow, this.peerMaxFrame));
+    const pos = writeHeaderFrames(out, 0, s.id, hb1, hb2, this.peerMaxFrame);
+    this.fillData(s, out, pos, bodyNow, endNow);
     this.socket.write(out);
     if (!endNow) this.blocked.push(s);
   }
 
-  /** Writes DATA frames for the next `n` body octets of `s` into `out` at `pos`; END_STREAM on the last when `end`. */
-  private fillData(s: Stream, out: Buffer, pos: number, n: number, end: boolean): number {
-    if (n === 0 && end) {
-      writeFrameHeader(out, pos, 0, FrameType.DATA, Flag.END_STREAM, s.id);
-      s.sent = s.body.length + 1;
-      return pos + FRAME_HEADER_BYTES;
-    }
-    const stop = s.sent + n;
-    while (s.sent < stop) {
-      const len = Math.min(this.peerMaxFrame, stop - s.sent);
-      const last = s.sent + len === stop;
-      writeFrameHeader(out, pos, len, FrameType.DATA, last && end ? Flag.END_STREAM : 0, s.id);
-      pos += FRAME_HEADER_BYTES;
-      s.body.copy(out, pos, s.sent, s.sent + len);
-      pos += len;
-      s.sent += len;
-    }
+  /** Writes DATA frames for the next `n` body octets of `s` into `out` at `pos` and charges the windows. */
+  private fillData(s: Stream, out: Buffer, pos: number, n: number, end: boolean): void {
+    writeDataFrames(out, pos, s.id, s.body, s.sent, n, end, this.peerMaxFrame);
     this.connSendWindow -= n;
     s.sendWindow -= n;
-    if (end) s.sent = s.body.length + 1;
-    return pos;
+    s.sent = end ? s.body.length + 1 : s.sent + n;
   }
 
   /** Sends what the windows now allow for blocked streams, in order. */
@@ -324,8 +284,7 @@ export class H2Connection {
           continue;
         }
         const end = n === left;
-        const frames = Math.max(1, Math.ceil(n / this.peerMaxFrame));
-        const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES * frames + n);
+        const out = Buffer.allocUnsafe(dataFramesSize(n, end, this.peerMaxFrame));
         this.fillData(s, out, 0, n, end);
         this.socket.write(out);
         progressed = true;
@@ -351,56 +310,12 @@ export class H2Connection {
 
   private onSocketData(chunk: Buffer): void {
     if (this.dead) return;
-    this.stats.socketChunks++;
-    let buf: Buffer;
-    if (this.chunkBytes === 0) {
-      if (chunk.length < this.need) {
-        this.chunks.push(chunk);
-        this.chunkBytes = chunk.length;
-        return;
-      }
-      buf = chunk;
-    } else {
-      this.chunks.push(chunk);
-      this.chunkBytes += chunk.length;
-      if (this.chunkBytes < this.need) return;
-      buf = Buffer.concat(this.chunks, this.chunkBytes);
-      this.chunks = [];
-      this.chunkBytes = 0;
-      this.stats.splitFrames++;
-    }
-    let off = 0;
-    let frames = 0;
     try {
-      while (buf.length - off >= FRAME_HEADER_BYTES) {
-        const len = (buf[off]! << 16) | (buf[off + 1]! << 8) | buf[off + 2]!;
-        if (len > DEFAULT_MAX_FRAME_SIZE) {
-          throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, this.firstFrame ? `the server's first bytes are not an HTTP/2 frame (a frame of ${len} octets; is it an HTTP/2 server?)` : `frame of ${len} octets above our MAX_FRAME_SIZE ${DEFAULT_MAX_FRAME_SIZE}`);
-        }
-        if (buf.length - off < FRAME_HEADER_BYTES + len) break;
-        const type = buf[off + 3]!;
-        const flags = buf[off + 4]!;
-        const streamId = buf.readUInt32BE(off + 5) & 0x7fffffff;
-        if (type < 10) this.stats.framesByType[type]!++;
-        frames++;
-        this.onFrame(buf, off + FRAME_HEADER_BYTES, len, type, flags, streamId);
-        if (this.dead) return;
-        off += FRAME_HEADER_BYTES + len;
-      }
-      if (frames > this.stats.maxFramesPerChunk) this.stats.maxFramesPerChunk = frames;
+      this.reader.push(chunk);
     } catch (err) {
       if (err instanceof H2ConnectionError) this.protocolError(err);
       else if (err instanceof HpackError) this.protocolError(new H2ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad header block: ${err.message}`));
       else this.fail(err as Error);
-      return;
-    }
-    if (off < buf.length) {
-      const rest = buf.subarray(off);
-      this.chunks.push(rest);
-      this.chunkBytes = rest.length;
-      this.need = rest.length >= FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES + ((rest[0]! << 16) | (rest[1]! << 8) | rest[2]!) : FRAME_HEADER_BYTES;
-    } else {
-      this.need = FRAME_HEADER_BYTES;
     }
   }
 
