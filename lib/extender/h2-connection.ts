@@ -35,6 +35,7 @@ import {
   SettingId,
 } from "./h2-frames.js";
 import { FrameReader, type FrameReaderStats } from "./h2-frame-reader.js";
+import { HeaderBlockAssembler } from "./h2-header-block.js";
 import { dataFramesSize, headerFramesSize, writeDataFrames, writeHeaderFrames } from "./h2-request-frames.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder, HpackError, type HeaderList } from "./hpack.js";
 
@@ -124,11 +125,7 @@ export class H2Connection {
   private connRecvWindow: number;
   private connRecvUnacked = 0;
   private firstFrame = true;
-  /** Header block fragments of a HEADERS not yet ended (END_HEADERS): CONTINUATION expected. */
-  private contStream = 0;
-  private contEndStream = false;
-  private contFragments: Buffer[] = [];
-  private contBytes = 0;
+  private readonly blocks = new HeaderBlockAssembler(MAX_HEADER_BLOCK);
   // liveness PING
   private pingTimer: NodeJS.Timeout | undefined;
   private pingData: Buffer | undefined;
@@ -326,17 +323,25 @@ export class H2Connection {
         throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `the server's first frame is not SETTINGS (type ${type}); is it an HTTP/2 server?`);
       }
     }
-    if (this.contStream !== 0 && (type !== FrameType.CONTINUATION || streamId !== this.contStream)) {
-      throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `frame type ${type} on stream ${streamId} inside a header block of stream ${this.contStream} (CONTINUATION expected)`);
+    const open = this.blocks.openStreamId;
+    if (open !== 0 && (type !== FrameType.CONTINUATION || streamId !== open)) {
+      throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `frame type ${type} on stream ${streamId} inside a header block of stream ${open} (CONTINUATION expected)`);
     }
     switch (type) {
       case FrameType.DATA:
         return this.onDataFrame(buf, p, len, flags, streamId);
-      case FrameType.HEADERS:
-        return this.onHeadersFrame(buf, p, len, flags, streamId);
-      case FrameType.CONTINUATION:
-        if (this.contStream === 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a HEADERS before it");
-        return this.addFragment(buf.subarray(p, p + len), (flags & Flag.END_HEADERS) !== 0);
+      case FrameType.HEADERS: {
+        if (streamId === 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
+        if (streamId % 2 === 0 || streamId >= this.nextStreamId) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, which we never opened`);
+        const block = this.blocks.headers(buf, p, len, flags, streamId);
+        if (block) this.onHeaderBlock(block);
+        return;
+      }
+      case FrameType.CONTINUATION: {
+        const block = this.blocks.continuation(buf, p, len, flags);
+        if (block) this.onHeaderBlock(block);
+        return;
+      }
       case FrameType.PRIORITY:
         if (streamId === 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
         if (len !== 5) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `PRIORITY of ${len} octets`);
@@ -412,43 +417,10 @@ export class H2Connection {
     }
   }
 
-  private onHeadersFrame(buf: Buffer, p: number, len: number, flags: number, streamId: number): void {
-    if (streamId === 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
-    if (streamId % 2 === 0 || streamId >= this.nextStreamId) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, which we never opened`);
-    let start = p;
-    let end = p + len;
-    if (flags & Flag.PADDED) {
-      if (len < 1) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "padded HEADERS without a pad length");
-      const pad = buf[p]!;
-      start++;
-      end -= pad;
-    }
-    if (flags & Flag.PRIORITY) start += 5;
-    if (start > end) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding/priority fields longer than the frame");
-    this.contStream = streamId;
-    this.contEndStream = (flags & Flag.END_STREAM) !== 0;
-    this.addFragment(buf.subarray(start, end), (flags & Flag.END_HEADERS) !== 0);
-  }
-
-  private addFragment(fragment: Buffer, endHeaders: boolean): void {
-    this.contBytes += fragment.length;
-    if (this.contBytes > MAX_HEADER_BLOCK) throw new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `header block above ${MAX_HEADER_BLOCK} octets`);
-    if (!endHeaders) {
-      // Fragments point into a socket chunk that may be reused by the reader: copy.
-      this.contFragments.push(Buffer.from(fragment));
-      return;
-    }
-    let block = fragment;
-    if (this.contFragments.length > 0) {
-      this.contFragments.push(fragment);
-      block = Buffer.concat(this.contFragments);
-      this.contFragments = [];
-    }
-    const streamId = this.contStream;
-    const endStream = this.contEndStream;
-    this.contStream = 0;
-    this.contBytes = 0;
-    // Decoded even for a stream we no longer track: the HPACK table must stay in step.
+  /** A complete header block: decoded (even for a stream we no longer track: HPACK state must stay in step), then delivered. */
+  private onHeaderBlock(block: Buffer): void {
+    const streamId = this.blocks.streamId;
+    const endStream = this.blocks.endStream;
     const headers = this.decoder.decode(block);
     const s = this.streams.get(streamId);
     if (!s) return;
