@@ -9,7 +9,7 @@ export interface FrameReaderStats {
   /** Frames received, by frame type (0..9; unknown types not counted). */
   framesByType: Uint32Array;
   socketChunks: number;
-  /** Frames that arrived split over two or more socket chunks. */
+  /** Joins of bytes from two or more socket chunks (a frame, or first its header, that arrived split). */
   splitFrames: number;
   /** Most frames parsed out of one socket chunk. */
   maxFramesPerChunk: number;
