@@ -44,7 +44,7 @@ const STAGES: [string, (f: CallFrame) => boolean][] = [
   ["ScoreNodesResponse decode", (f) => f.functionName === "decodeScoreNodesResponse"],
   ["decision (decideScores)", (f) => f.functionName === "decideScores"],
   ["answer build (HostPriorityList bytes)", (f) => /^(encodeHostPrioritiesJson|stringifyHostPriorities|encodePrioritizeResult|clampScore|namesArePlain)$/.test(f.functionName)],
-  ["gRPC client (grpc-js or the h2 client, node:http2)", (f) => f.url.includes("@grpc/grpc-js") || f.url.includes("http2") || /lib\/extender\/(scorer-backend|h2-unary-client|h2-scorer-backend|grpc-wire)\.js$/.test(f.url)],
+  ["gRPC client (grpc-js, or the h2 client and its HTTP/2 + HPACK)", (f) => f.url.includes("@grpc/grpc-js") || f.url.includes("http2") || /lib\/extender\/(scorer-backend|h2-[a-z-]+|hpack[a-z-]*|grpc-wire)\.js$/.test(f.url)],
   ["service glue (span scope, breaker, deadline guard)", (f) => /lib\/extender\/(service|circuit-breaker)\.js$/.test(f.url)],
   ["HTTP server, body read, socket writes", (f) => /_http_|node:net|internal\/streams|stream_base|lib\/extender\/http\.js$/.test(f.url) || f.functionName === "writev" || f.functionName === "writeBuffer"],
   ["timers, promises, microtasks", (f) => /timers|task_queues|promises/.test(f.url) || f.functionName === "runMicrotasks"],

@@ -35,7 +35,7 @@
 //        [--churn-per-node-hz 1] [--telemetry] [--scorer-transports h2,grpc-js] [--decision-classify-max N]
 //
 // --scorer-transports: the extender rows are run once per listed scorer-svc client (the extender's
-// --scorer-transport: h2 = the lean node:http2 client, grpc-js = the generated grpc-js client),
+// --scorer-transport: h2 = the lean client (its own HTTP/2), grpc-js = the generated grpc-js client),
 // each with its own extender instances, so both are measured in one run (default: h2).
 // --decision-classify-max: scorer-svc's flag (default: its default).
 import os from "node:os";

@@ -98,7 +98,7 @@ describe("scorer-svc with regime-svc", () => {
       const viaBackend = await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: true }, 5000);
       expect([...viaBackend.packedScores]).toEqual([...packed.packedScores]);
       expect(await backend.scoreNodes({ workload: upf, nodeNames: names, scoresOnly: false }, 5000)).toEqual(full);
-      // the extender's default client (lean node:http2, --scorer-transport h2) reads the same answers
+      // the extender's default client (the lean h2 one, --scorer-transport h2) reads the same answers
       const { createH2ScorerBackend } = await import("../lib/extender/h2-scorer-backend.js");
       const h2 = createH2ScorerBackend({ address: `127.0.0.1:${scorer.grpcPort}` });
       try {

@@ -31,7 +31,7 @@ export const EXTENDER_FLAGS = {
     env: "OVERSEER_EXTENDER_SCORER_TRANSPORT",
     type: "string",
     default: "h2",
-    help: "client of the scorer-svc calls: 'h2' (lean gRPC unary client over node:http2, less CPU per call) or 'grpc-js' (the generated @grpc/grpc-js client; the fallback)",
+    help: "client of the scorer-svc calls: 'h2' (lean gRPC unary client on its own HTTP/2 over one TCP socket, less CPU per call) or 'grpc-js' (the generated @grpc/grpc-js client; the fallback)",
     validate: (v) => (v === "h2" || v === "grpc-js" ? undefined : `must be "h2" or "grpc-js", got "${v}"`),
   },
   scorerDeadline: {

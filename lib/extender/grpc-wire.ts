@@ -3,7 +3,7 @@
 // percent-decoding, the HTTP-status -> gRPC-code table for answers without grpc-status
 // (doc/http-grpc-status-mapping.md), RST_STREAM codes -> gRPC codes, and the 5-byte
 // length-prefixed message framing (encode, and reassembly across DATA frames). No I/O here.
-import { constants as h2 } from "node:http2";
+import { ErrorCode } from "./h2-frames.js";
 
 /** gRPC status codes (the numbers are the wire values; same as grpc-js's `status`). */
 export const GrpcCode = {
@@ -76,7 +76,7 @@ export function decodeGrpcMessage(raw: string): string {
       bytes.push(hexValue(raw.charCodeAt(i + 1)) * 16 + hexValue(raw.charCodeAt(i + 2)));
       i += 2;
     } else if (c < 0x100) {
-      bytes.push(c); // node:http2 hands header bytes over as latin1 characters
+      bytes.push(c); // header values arrive as latin1 characters, one per octet
     } else {
       for (const b of Buffer.from(raw[i]!, "utf8")) bytes.push(b);
     }
@@ -116,13 +116,13 @@ export function httpStatusToGrpcCode(httpStatus: number): number {
 /** A stream reset by the server before any status (PROTOCOL-HTTP2.md, "Errors"). */
 export function rstCodeToGrpcCode(rstCode: number): number {
   switch (rstCode) {
-    case h2.NGHTTP2_REFUSED_STREAM:
+    case ErrorCode.REFUSED_STREAM:
       return GrpcCode.UNAVAILABLE;
-    case h2.NGHTTP2_CANCEL:
+    case ErrorCode.CANCEL:
       return GrpcCode.CANCELLED;
-    case h2.NGHTTP2_ENHANCE_YOUR_CALM:
+    case ErrorCode.ENHANCE_YOUR_CALM:
       return GrpcCode.RESOURCE_EXHAUSTED;
-    case h2.NGHTTP2_INADEQUATE_SECURITY:
+    case ErrorCode.INADEQUATE_SECURITY:
       return GrpcCode.PERMISSION_DENIED;
     default:
       return GrpcCode.INTERNAL;
@@ -158,7 +158,8 @@ export function frameMessage(message: Uint8Array): Buffer {
  * declared length above `maxBytes` — checked from the prefix, before the body is buffered.
  */
 export class UnaryMessageReader {
-  private readonly prefix = Buffer.alloc(5);
+  /** Only needed when a prefix arrives split over chunks: allocated then. */
+  private prefix: Buffer | undefined;
   private prefixFill = 0;
   private body: Buffer | undefined;
   private bodyFill = 0;
@@ -184,11 +185,12 @@ export class UnaryMessageReader {
           continue;
         }
         const take = Math.min(5 - this.prefixFill, chunk.length - off);
-        chunk.copy(this.prefix, this.prefixFill, off, off + take);
+        const prefix = (this.prefix ??= Buffer.alloc(5));
+        chunk.copy(prefix, this.prefixFill, off, off + take);
         this.prefixFill += take;
         off += take;
         if (this.prefixFill < 5) return;
-        const len = this.checkPrefix(this.prefix[0]!, this.prefix.readUInt32BE(1));
+        const len = this.checkPrefix(prefix[0]!, prefix.readUInt32BE(1));
         this.prefixFill = 0;
         this.body = Buffer.allocUnsafe(len);
         if (len === 0) this.finishBody();

@@ -1,11 +1,16 @@
-// A lean gRPC unary client over node:http2 (plaintext h2c), for the extender's hot path to
-// scorer-svc. It speaks gRPC over HTTP/2 (grpc/grpc doc/PROTOCOL-HTTP2.md) for unary calls only:
-// one long-lived session per target, request headers + one length-prefixed message, the answer's
-// message reassembled from DATA frames and its status read from the trailers (or from a
-// trailers-only answer). Everything grpc-js does per call beyond that (interceptors, retries,
-// channelz, load balancing, compression, metadata objects) is left out; the extender never needs it.
-// Failures reject with GrpcCallFailure (a gRPC code + message).
-import * as http2 from "node:http2";
+// A lean gRPC unary client over HTTP/2 (plaintext h2c), for the extender's hot path to scorer-svc.
+// It speaks gRPC over HTTP/2 (grpc/grpc doc/PROTOCOL-HTTP2.md) for unary calls only: one long-lived
+// connection per target, request headers + one length-prefixed message, the answer's message
+// reassembled from DATA frames and its status read from the trailers (or from a trailers-only
+// answer). HTTP/2 itself is implemented in TypeScript on one net.Socket (h2-connection.ts, with
+// h2-frames.ts and hpack.ts), not on node:http2: node:http2 makes several native, weakly held
+// handles per call, which V8 treats as roots in scavenges, so every call's stream graph was promoted
+// to old space (docs/extender.md, "scorer-svc client"). Everything grpc-js does per call beyond
+// that (interceptors, retries, channelz, load balancing, compression, metadata objects) is left
+// out; the extender never needs it. Failures reject with GrpcCallFailure (a gRPC code + message).
+import { encodeHeaderBlock, type HeaderList } from "./hpack.js";
+import { ErrorCode } from "./h2-frames.js";
+import { H2Connection, type H2ConnectionStats, type StreamSink } from "./h2-connection.js";
 import {
   formatGrpcTimeout,
   frameMessage,
@@ -17,8 +22,6 @@ import {
   UnaryMessageReader,
 } from "./grpc-wire.js";
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
-
 export interface H2UnaryClientOptions {
   /** host:port of the server (IPv6 as [::1]:port). */
   address: string;
@@ -28,50 +31,39 @@ export interface H2UnaryClientOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /**
-   * After a call misses its deadline the session is PINGed; no PING ACK within this long means the
-   * connection is dead (e.g. the peer vanished without a FIN) and the session is dropped, so the
-   * next call reconnects instead of waiting out its deadline on a black hole. Default 1000 ms.
+   * After a call misses its deadline the connection is PINGed; no PING ACK within this long means
+   * the connection is dead (e.g. the peer vanished without a FIN) and it is dropped, so the next
+   * call reconnects instead of waiting out its deadline on a black hole. Default 1000 ms.
    */
   pingTimeoutMs?: number;
   userAgent?: string;
+  /** Tests only: the first stream id of each connection (odd), to exercise the 2^31 roll-over. */
+  firstStreamId?: number;
 }
 
 export const DEFAULT_MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
 const USER_AGENT = `overseer-extender-h2/1 node/${process.versions.node}`;
 /** Flow-control windows: a 5,000-node answer (~150 KB) arrives without waiting for WINDOW_UPDATEs. */
 const STREAM_WINDOW = 1 << 20;
-const SESSION_WINDOW = 4 << 20;
-
-/** Connection-level error codes of node:net / node:http2: the server is unreachable or went away. */
-const CONNECTION_ERRORS = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ERR_HTTP2_GOAWAY_SESSION",
-  "ERR_HTTP2_INVALID_SESSION",
-  "ERR_HTTP2_SESSION_ERROR",
-  "ERR_HTTP2_STREAM_CANCEL",
-  "ERR_HTTP2_ERROR",
-]);
-
-type Headers = http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader;
+const CONNECTION_WINDOW = 4 << 20;
 
 export class H2UnaryClient {
-  private readonly url: string;
-  private readonly maxReceiveBytes: number;
+  readonly url: string;
+  readonly maxReceiveBytes: number;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly authority: string;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly userAgent: string;
-  private readonly pingTimeoutMs: number;
-  /** Sessions with a liveness PING in flight (one at a time per session). */
-  private readonly pinging = new WeakSet<http2.ClientHttp2Session>();
-  private session: http2.ClientHttp2Session | undefined;
-  /** Failed connection attempts in a row (reset by a successful connect). */
+  readonly pingTimeoutMs: number;
+  private readonly firstStreamId: number | undefined;
+  /** The constant part of the request header block, per path. */
+  private readonly pathBlocks = new Map<string, Buffer>();
+  /** The grpc-timeout field alone, per deadline (the extender uses one deadline). */
+  private readonly timeoutBlocks = new Map<number, Buffer>();
+  private conn: H2Connection | undefined;
+  /** Failed connection attempts in a row (reset by a connection that gets the server's SETTINGS). */
   private failures = 0;
   private retryAt = 0;
   private lastConnectError = "";
@@ -79,11 +71,18 @@ export class H2UnaryClient {
 
   constructor(opts: H2UnaryClientOptions) {
     this.url = `http://${opts.address}`;
+    const sep = opts.address.lastIndexOf(":");
+    if (sep <= 0) throw new Error(`address ${JSON.stringify(opts.address)} is not host:port`);
+    this.host = opts.address.slice(0, sep).replace(/^\[(.*)\]$/, "$1");
+    this.port = Number(opts.address.slice(sep + 1));
+    if (!Number.isInteger(this.port) || this.port <= 0 || this.port > 65535) throw new Error(`address ${JSON.stringify(opts.address)} has no valid port`);
+    this.authority = opts.address;
     this.maxReceiveBytes = opts.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
     this.initialBackoffMs = opts.initialBackoffMs ?? 100;
     this.maxBackoffMs = opts.maxBackoffMs ?? 2000;
     this.userAgent = opts.userAgent ?? USER_AGENT;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 1000;
+    this.firstStreamId = opts.firstStreamId;
   }
 
   /**
@@ -92,181 +91,238 @@ export class H2UnaryClient {
    */
   call(path: string, message: Uint8Array, deadlineMs: number, extraHeaders?: Record<string, string>): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      let session: http2.ClientHttp2Session;
-      let stream: http2.ClientHttp2Stream;
+      let conn: H2Connection;
       try {
-        session = this.connectedSession();
-        stream = session.request(
-          {
-            ...extraHeaders,
-            ":method": "POST",
-            ":path": path,
-            "content-type": "application/grpc",
-            te: "trailers",
-            "grpc-timeout": formatGrpcTimeout(deadlineMs),
-            "user-agent": this.userAgent,
-          },
-          { endStream: false },
-        );
+        conn = this.connection();
       } catch (err) {
         reject(err instanceof GrpcCallFailure ? err : new GrpcCallFailure(GrpcCode.UNAVAILABLE, `${this.url}: ${errorText(err)}`, { cause: err }));
         return;
       }
-      const reader = new UnaryMessageReader(this.maxReceiveBytes);
-      let settled = false;
-      let headers: Headers | undefined;
-      let grpcBody = false;
-      let status: { code: number; message: string } | undefined;
-      let streamError: Error | undefined;
-      const settle = (failure: GrpcCallFailure | undefined, msg?: Buffer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (failure) reject(failure);
-        else resolve(msg!);
-      };
-      /** Fails the call now and resets the stream (RST_STREAM CANCEL), so the server stops working on it. */
-      const abort = (failure: GrpcCallFailure) => {
-        settle(failure);
-        if (!stream.closed) stream.close(NGHTTP2_CANCEL);
-      };
-      const timer = setTimeout(() => {
-        abort(new GrpcCallFailure(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${deadlineMs} ms exceeded`));
-        this.checkLiveness(session);
-      }, deadlineMs);
-      stream.on("response", (h: Headers) => {
-        headers = h;
-        const ct = h["content-type"];
-        grpcBody = h[":status"] === 200 && typeof ct === "string" && ct.startsWith("application/grpc");
-        status = parseGrpcStatus(h); // a trailers-only answer carries the status here
-      });
-      stream.on("data", (chunk: Buffer) => {
-        if (settled || !grpcBody) return;
-        try {
-          reader.push(chunk);
-        } catch (err) {
-          abort(err as GrpcCallFailure);
-        }
-      });
-      stream.on("trailers", (t: http2.IncomingHttpHeaders) => {
-        status = parseGrpcStatus(t) ?? status;
-      });
-      stream.on("error", (err: Error) => {
-        streamError = err;
-      });
-      stream.on("close", () => {
-        if (settled) return;
-        const outcome = this.outcome(stream, session, headers, status, reader, streamError);
-        if (outcome instanceof GrpcCallFailure) settle(outcome);
-        else settle(undefined, outcome);
-      });
-      stream.end(frameMessage(message));
+      const call = new UnaryCall(this, resolve, reject, deadlineMs);
+      call.headerBlock = this.pathBlock(path);
+      call.headerBlock2 = this.variableBlock(deadlineMs, extraHeaders);
+      call.body = frameMessage(message);
+      call.start(conn);
     });
   }
 
-  /** Closes the session; calls after this fail with UNAVAILABLE. */
+  /** Closes the connection (in-flight calls may finish); calls after this fail with UNAVAILABLE. */
   close(): void {
     this.closed = true;
-    this.session?.close();
-    this.session = undefined;
+    this.conn?.close();
+    this.conn = undefined;
   }
 
-  private outcome(
-    stream: http2.ClientHttp2Stream,
-    session: http2.ClientHttp2Session,
-    headers: Headers | undefined,
-    status: { code: number; message: string } | undefined,
-    reader: UnaryMessageReader,
-    streamError: Error | undefined,
-  ): Buffer | GrpcCallFailure {
-    if (status) {
-      if (status.code !== GrpcCode.OK) return new GrpcCallFailure(status.code, status.message || "(no grpc-message)");
-      const msg = reader.message();
-      if (msg) return msg;
-      if (reader.partial()) return new GrpcCallFailure(GrpcCode.INTERNAL, "the response message was cut short before the end of the stream");
-      return new GrpcCallFailure(GrpcCode.UNIMPLEMENTED, "status OK without a response message (a unary method answers exactly one)");
-    }
-    if (headers && headers[":status"] !== 200) {
-      const http = headers[":status"] ?? 0;
-      return new GrpcCallFailure(httpStatusToGrpcCode(http), `HTTP status ${http} without grpc-status (content-type ${String(headers["content-type"] ?? "none")})`);
-    }
-    if (headers && !headers["content-type"]?.startsWith("application/grpc")) {
-      return new GrpcCallFailure(GrpcCode.UNKNOWN, `HTTP 200 with content-type ${String(headers["content-type"] ?? "none")}, not application/grpc`);
-    }
-    // The stream ended without a status: the connection went away, or the server reset the stream.
-    const code = (streamError as NodeJS.ErrnoException | undefined)?.code;
-    if (session.destroyed || session.closed || (code !== undefined && CONNECTION_ERRORS.has(code))) {
-      return new GrpcCallFailure(GrpcCode.UNAVAILABLE, `connection to ${this.url} lost before the answer${streamError ? `: ${streamError.message}` : ""}`, { cause: streamError });
-    }
-    if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) {
-      return new GrpcCallFailure(rstCodeToGrpcCode(stream.rstCode), `stream reset by the server (RST_STREAM code ${stream.rstCode}) before a status`, { cause: streamError });
-    }
-    return new GrpcCallFailure(GrpcCode.INTERNAL, `the stream ended without grpc-status${streamError ? `: ${streamError.message}` : ""}`, { cause: streamError });
+  /** Reader counters of the current connection (tests, debugging); undefined when there is none. */
+  connectionStats(): H2ConnectionStats | undefined {
+    return this.conn?.stats;
   }
 
-  /** PINGs `session`; drops it (destroy: its in-flight calls fail UNAVAILABLE) unless the ACK comes in time. */
-  private checkLiveness(session: http2.ClientHttp2Session): void {
-    if (this.pinging.has(session) || session.destroyed || session.closed || !session.socket) return;
-    this.pinging.add(session);
-    const drop = () => {
-      this.pinging.delete(session);
-      if (this.session === session) this.session = undefined;
-      session.destroy();
-    };
-    const timer = setTimeout(drop, this.pingTimeoutMs);
-    timer.unref();
-    try {
-      const sent = session.ping((err) => {
-        clearTimeout(timer);
-        if (err && !session.destroyed) drop();
-        else this.pinging.delete(session);
-      });
-      if (!sent) {
-        clearTimeout(timer);
-        this.pinging.delete(session);
-      }
-    } catch {
-      clearTimeout(timer);
-      this.pinging.delete(session);
-    }
-  }
-
-  /** The live session, or a new one; inside the back-off after a failed connect, fails at once. */
-  private connectedSession(): http2.ClientHttp2Session {
-    const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+  /** The usable connection, or a new one; inside the back-off after a failed connect, throws UNAVAILABLE. */
+  connection(): H2Connection {
+    const current = this.conn;
+    if (current && current.usable()) return current;
     if (this.closed) throw new GrpcCallFailure(GrpcCode.UNAVAILABLE, "the client is closed");
     const now = Date.now();
     if (now < this.retryAt) {
       throw new GrpcCallFailure(GrpcCode.UNAVAILABLE, `${this.url} unreachable (${this.lastConnectError}); next connection attempt in ${this.retryAt - now} ms`);
     }
-    const session = http2.connect(this.url, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW } });
-    let connected = false;
-    const forget = () => {
-      if (this.session === session) this.session = undefined;
-    };
-    session.once("connect", () => {
-      connected = true;
-      this.failures = 0;
-      this.retryAt = 0;
-      session.setLocalWindowSize(SESSION_WINDOW);
+    const conn: H2Connection = new H2Connection({
+      host: this.host,
+      port: this.port,
+      streamWindow: STREAM_WINDOW,
+      connectionWindow: CONNECTION_WINDOW,
+      firstStreamId: this.firstStreamId,
+      onReady: () => {
+        this.failures = 0;
+        this.retryAt = 0;
+      },
+      // GOAWAY or stream ids used up: in-flight streams finish there, new calls go to a new connection.
+      onRetire: () => {
+        if (this.conn === conn) this.conn = undefined;
+      },
+      onClose: (err, everReady) => {
+        if (this.conn === conn) this.conn = undefined;
+        if (err && !everReady) {
+          this.failures++;
+          this.lastConnectError = errorText(err);
+          this.retryAt = Date.now() + Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.failures - 1));
+        }
+      },
     });
-    session.on("error", (err: Error) => {
-      forget();
-      if (!connected) {
-        this.failures++;
-        this.lastConnectError = errorText(err);
-        this.retryAt = Date.now() + Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.failures - 1));
+    this.conn = conn;
+    return conn;
+  }
+
+  /** Literal header fields that are the same for every call on `path`, encoded once. */
+  private pathBlock(path: string): Buffer {
+    let block = this.pathBlocks.get(path);
+    if (!block) {
+      block = encodeHeaderBlock([
+        [":method", "POST"],
+        [":scheme", "http"],
+        [":path", path],
+        [":authority", this.authority],
+        ["content-type", "application/grpc"],
+        ["te", "trailers"],
+        ["user-agent", this.userAgent],
+      ]);
+      if (this.pathBlocks.size < 64) this.pathBlocks.set(path, block);
+    }
+    return block;
+  }
+
+  /** grpc-timeout and the caller's extra headers; without extra headers the block is cached per deadline. */
+  private variableBlock(deadlineMs: number, extraHeaders: Record<string, string> | undefined): Buffer {
+    let hasExtra = false;
+    if (extraHeaders) for (const _ in extraHeaders) hasExtra = true;
+    if (!hasExtra) {
+      let block = this.timeoutBlocks.get(deadlineMs);
+      if (!block) {
+        block = encodeHeaderBlock([["grpc-timeout", formatGrpcTimeout(deadlineMs)]]);
+        if (this.timeoutBlocks.size < 64) this.timeoutBlocks.set(deadlineMs, block);
       }
-    });
-    session.on("goaway", forget); // in-flight streams finish; the next call opens a new session
-    session.on("close", forget);
-    // The session alone does not keep the process alive (a call's deadline timer does).
-    session.unref();
-    this.session = session;
-    return session;
+      return block;
+    }
+    const fields: [string, string][] = [["grpc-timeout", formatGrpcTimeout(deadlineMs)]];
+    for (const name in extraHeaders) fields.push([name.toLowerCase(), extraHeaders[name]!]);
+    return encodeHeaderBlock(fields);
   }
 }
+
+function fireDeadline(call: UnaryCall): void {
+  call.deadline();
+}
+
+/** One call in flight: the sink of its stream. */
+class UnaryCall implements StreamSink {
+  headerBlock: Buffer = EMPTY;
+  headerBlock2: Buffer | undefined;
+  body: Buffer = EMPTY;
+  private conn: H2Connection | undefined;
+  private handle: object | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly reader: UnaryMessageReader;
+  private settled = false;
+  private resent = false;
+  private gotHeaders = false;
+  private httpStatus = 0;
+  private contentType: string | undefined;
+  private grpcBody = false;
+  private status: { code: number; message: string } | undefined;
+
+  constructor(
+    private readonly client: H2UnaryClient,
+    private readonly resolve: (b: Buffer) => void,
+    private readonly reject: (e: GrpcCallFailure) => void,
+    private readonly deadlineMs: number,
+  ) {
+    this.reader = new UnaryMessageReader(client.maxReceiveBytes);
+    this.timer = setTimeout(fireDeadline, deadlineMs, this);
+  }
+
+  start(conn: H2Connection): void {
+    this.conn = conn;
+    this.handle = conn.request(this, this.headerBlock, this.headerBlock2, this.body);
+  }
+
+  deadline(): void {
+    this.abort(new GrpcCallFailure(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${this.deadlineMs} ms exceeded`));
+    this.conn?.checkLiveness(this.client.pingTimeoutMs);
+  }
+
+  onHeaders(headers: HeaderList, endStream: boolean): void {
+    let status: string | undefined;
+    let message: string | undefined;
+    let http = 0;
+    let ct: string | undefined;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name === "grpc-status") status = headers[i + 1];
+      else if (name === "grpc-message") message = headers[i + 1];
+      else if (name === ":status") http = Number(headers[i + 1]);
+      else if (name === "content-type") ct = headers[i + 1];
+    }
+    if (!this.gotHeaders) {
+      if (http >= 100 && http < 200 && !endStream) return; // informational: the real headers follow
+      this.gotHeaders = true;
+      this.httpStatus = http;
+      this.contentType = ct;
+      this.grpcBody = http === 200 && ct !== undefined && ct.startsWith("application/grpc");
+    }
+    if (status !== undefined) this.status = parseGrpcStatus(message === undefined ? { "grpc-status": status } : { "grpc-status": status, "grpc-message": message });
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.settled || !this.grpcBody) return;
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      this.abort(err as GrpcCallFailure);
+    }
+  }
+
+  onEnd(): void {
+    if (this.settled) return;
+    const outcome = this.outcome(undefined, 0, "");
+    if (outcome instanceof GrpcCallFailure) this.settle(outcome);
+    else this.settle(undefined, outcome);
+  }
+
+  onAbort(kind: "reset" | "connection" | "unsent", code: number, reason: string): void {
+    if (this.settled) return;
+    if (kind === "unsent" && !this.resent) {
+      // Nothing reached the server (its connection was retired first): once more on a new connection.
+      this.resent = true;
+      try {
+        this.start(this.client.connection());
+        return;
+      } catch (err) {
+        this.settle(err instanceof GrpcCallFailure ? err : new GrpcCallFailure(GrpcCode.UNAVAILABLE, errorText(err)));
+        return;
+      }
+    }
+    const outcome = this.outcome(kind, code, reason);
+    this.settle(outcome instanceof GrpcCallFailure ? outcome : undefined, outcome instanceof GrpcCallFailure ? undefined : outcome);
+  }
+
+  private outcome(kind: "reset" | "connection" | "unsent" | undefined, code: number, reason: string): Buffer | GrpcCallFailure {
+    const status = this.status;
+    if (status) {
+      if (status.code !== GrpcCode.OK) return new GrpcCallFailure(status.code, status.message || "(no grpc-message)");
+      const msg = this.reader.message();
+      if (msg) return msg;
+      if (this.reader.partial()) return new GrpcCallFailure(GrpcCode.INTERNAL, "the response message was cut short before the end of the stream");
+      return new GrpcCallFailure(GrpcCode.UNIMPLEMENTED, "status OK without a response message (a unary method answers exactly one)");
+    }
+    if (this.gotHeaders && this.httpStatus !== 200) {
+      return new GrpcCallFailure(httpStatusToGrpcCode(this.httpStatus), `HTTP status ${this.httpStatus} without grpc-status (content-type ${this.contentType ?? "none"})`);
+    }
+    if (this.gotHeaders && !this.contentType?.startsWith("application/grpc")) {
+      return new GrpcCallFailure(GrpcCode.UNKNOWN, `HTTP 200 with content-type ${this.contentType ?? "none"}, not application/grpc`);
+    }
+    // The stream ended without a status: the connection went away, or the stream was reset.
+    if (kind === "connection" || kind === "unsent") return new GrpcCallFailure(GrpcCode.UNAVAILABLE, `connection to ${this.client.url} lost before the answer: ${reason}`);
+    if (kind === "reset" && code !== ErrorCode.NO_ERROR) return new GrpcCallFailure(rstCodeToGrpcCode(code), `stream reset before a status: ${reason}`);
+    return new GrpcCallFailure(GrpcCode.INTERNAL, `the stream ended without grpc-status${reason ? `: ${reason}` : ""}`);
+  }
+
+  private settle(failure: GrpcCallFailure | undefined, msg?: Buffer): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (failure) this.reject(failure);
+    else this.resolve(msg!);
+  }
+
+  /** Fails the call now and resets the stream (RST_STREAM CANCEL), so the server stops working on it. */
+  private abort(failure: GrpcCallFailure): void {
+    this.settle(failure);
+    if (this.conn && this.handle) this.conn.cancel(this.handle, ErrorCode.CANCEL);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 function errorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
