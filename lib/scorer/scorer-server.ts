@@ -9,6 +9,7 @@ import { createDecisionClassifier } from "./decision-classify.js";
 import { createScorerMetrics } from "./metrics.js";
 import { NodeStateStore } from "./node-state-store.js";
 import { InputScratch } from "./input-scratch.js";
+import { PlanScratch } from "./plan-scratch.js";
 import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
 import { RegimeBatcher, type ClassifyFn } from "./regime-batcher.js";
@@ -118,7 +119,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     },
     onRefused: (reason) => metrics.service.onRefused(reason),
   });
-  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, decisionClassifier, maxCandidates: cfg.maxCandidates, now, log: cfg.log, predictionCache, inputScratch: new InputScratch() });
+  const impl = createScorerServiceImpl({ holder, store, recent, params, metrics, onAccepted, decisionClassifier, maxCandidates: cfg.maxCandidates, now, log: cfg.log, predictionCache, inputScratch: new InputScratch(), planScratch: new PlanScratch() });
   const grpcServer = await startGrpcServer({
     address: cfg.listen,
     services: [{ name: SCORER_SERVICE_NAME, definition: FAST_SCORER_SERVICE_DEFINITION, implementation: impl }],

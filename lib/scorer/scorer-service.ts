@@ -15,6 +15,7 @@ import { createIngestHandler } from "./ingest-stream.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { residentKey, type NodeStateStore } from "./node-state-store.js";
 import type { InputScratch } from "./input-scratch.js";
+import type { PlanScratch } from "./plan-scratch.js";
 import type { PredictionCache } from "./prediction-cache.js";
 import { resolveProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
@@ -38,6 +39,7 @@ export interface ScorerDeps {
   predictionCache?: PredictionCache;
   /** Reused model input buffers (input-scratch.ts). */
   inputScratch?: InputScratch;
+  planScratch?: PlanScratch;
   log?: LogFn;
 }
 
@@ -80,7 +82,11 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     scoreNodes: unary((req: ScoreNodesRequest) =>
       timed("ScoreNodes", async () => {
         const r = await run(req);
-        return toScoreNodesResponse(r, req.scoresOnly);
+        try {
+          return toScoreNodesResponse(r, req.scoresOnly);
+        } finally {
+          r.release();
+        }
       }),
     ),
     filterNodes: unary((req: FilterNodesRequest) =>
@@ -90,7 +96,9 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
         if (w.maxSlowdown === 0) return { feasibleNodeNames: req.nodeNames, filtered: [] };
         const r = await run(req);
         const out = { feasibleNodeNames: [] as string[], filtered: [] as { nodeName: string; reason: string }[] };
-        for (const n of r.results) {
+        const results = r.results;
+        r.release();
+        for (const n of results) {
           if (exceedsLimit(n.decision, w.maxSlowdown)) {
             out.filtered.push({ nodeName: n.nodeName, reason: `conservative slowdown bound ${n.decision.upper.toFixed(3)}x exceeds the workload's limit ${w.maxSlowdown}x` });
           } else out.feasibleNodeNames.push(n.nodeName);
@@ -102,7 +110,9 @@ export function createScorerServiceImpl(deps: ScorerDeps): ScorerServiceServer {
     explainScores: unary((req: ExplainScoresRequest) =>
       timed("ExplainScores", async () => {
         const r = await run(req);
-        return { explanations: r.results.map((n) => toExplanation(n, r, deps.params)), modelVersion: r.modelVersion };
+        const results = r.results;
+        r.release();
+        return { explanations: results.map((n) => toExplanation(n, r, deps.params)), modelVersion: r.modelVersion };
       }),
     ),
     reportPlacement: unary((req: ReportPlacementRequest) =>

@@ -9,6 +9,7 @@ import { NodeStateStore } from "./node-state-store.js";
 import { InputScratch } from "./input-scratch.js";
 import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
+import { PlanScratch } from "./plan-scratch.js";
 import { scoreCandidates } from "./scoring-engine.js";
 import { nodeState } from "./testing/node-states.js";
 
@@ -95,6 +96,49 @@ describe("scoreCandidates: packed scores and bases", () => {
     expect(got.modelRows).toBe(want.modelRows);
     expect(got.results.map((r) => r.decision)).toEqual(want.results.map((r) => r.decision));
     expect(inputScratch.idle).toBe(1); // handed back
+  });
+});
+
+describe("scoreCandidates: reused plan memory", () => {
+  it("concurrent runs get their own lists, score as without the pool, and keep results read before release", async () => {
+    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+    const params = { freshnessMs: 10_000, worstSlowdown: 2 };
+    const fresh = new Date(NOW - 100);
+    const names = ["a", "b", "c", "d"];
+    names.forEach((n, i) => {
+      store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } }));
+      store.setRegime(n, 1, store.get(n)!.agentStartedAtMs, { regime: Regime.REGIME_QUIET, confidence: 1, probabilities: [{ regime: Regime.REGIME_QUIET, probability: 1 }], modelVersion: "v" });
+    });
+    const workload = { podNamespace: "ns", podName: "x", podUid: "x", workloadClass: [...bundle.manifest.workloadProfiles.keys()][0]!, maxSlowdown: 0 };
+    const want = await scoreCandidates({ store, recent, params }, bundle, workload, names, NOW);
+    const planScratch = new PlanScratch();
+    const ctx = { store, recent, params, planScratch };
+    // Two runs in flight at once (different candidate lists), then a third reusing a list.
+    const [one, two] = await Promise.all([scoreCandidates(ctx, bundle, workload, names, NOW), scoreCandidates(ctx, bundle, workload, ["d", "unknown", "a"], NOW)]);
+    const oneResults = one.results;
+    expect(oneResults.map((r) => r.decision)).toEqual(want.results.map((r) => r.decision));
+    expect([...one.scores]).toEqual([...want.scores]);
+    expect([...one.basis]).toEqual([...want.basis]);
+    expect(two.results.map((r) => r.rec?.name)).toEqual(["d", undefined, "a"]);
+    one.release();
+    two.release();
+    one.release(); // twice: given back once
+    expect(planScratch.idleCount).toBe(2);
+    // A reused (dirty) block scores exactly as fresh memory.
+    const three = await scoreCandidates(ctx, bundle, workload, ["c", "a"], NOW);
+    expect(planScratch.idleCount).toBe(1);
+    expect(three.results.map((r) => r.rec?.name)).toEqual(["c", "a"]);
+    const fresh3 = await scoreCandidates({ store, recent, params }, bundle, workload, ["c", "a"], NOW);
+    expect([...three.scores]).toEqual([...fresh3.scores]);
+    expect(three.results.map((r) => r.decision)).toEqual(fresh3.results.map((r) => r.decision));
+    // The first run's results were built before its list went back: unchanged by the reuse.
+    expect(oneResults.map((r) => r.rec?.name)).toEqual(names);
+    three.release();
+    expect(() => two.results).not.toThrow(); // built before release
+    const four = await scoreCandidates(ctx, bundle, workload, names, NOW);
+    four.release();
+    expect(() => four.results).toThrow(/after release/);
   });
 });
 

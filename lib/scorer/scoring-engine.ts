@@ -17,6 +17,7 @@ import { FACT_HAS_PROBS, FACT_HAS_REGIME, FACT_MISSING_GROUPS, FACT_REGIME_STALE
 import type { NodeRecord, NodeStateStore } from "./node-state-store.js";
 import type { InputScratch } from "./input-scratch.js";
 import type { PredictionCache, PredictionTable } from "./prediction-cache.js";
+import type { PlanLease, PlanScratch } from "./plan-scratch.js";
 import { resolveProfile, type ResolvedProfile } from "./profiles.js";
 import type { RecentPlacements } from "./recent-placements.js";
 import type { RowSlab } from "./row-slab.js";
@@ -56,6 +57,12 @@ export interface ScoreRun {
   cacheHits: number;
   /** Cacheable nodes (plain single row) that went to the model. */
   cacheMisses: number;
+  /**
+   * Done with the run: its per-call plan memory goes back to the engine's pool, so `scores` and
+   * `basis` (views of it) must not be read after. Results read before stay valid; reading
+   * `results` for the first time after release throws.
+   */
+  release(): void;
 }
 
 export interface ScoringContext {
@@ -66,10 +73,14 @@ export interface ScoringContext {
   predictionCache?: PredictionCache;
   /** Reused model input buffers; absent: a new input per call. */
   inputScratch?: InputScratch;
+  /** Reused per-call plan memory (a run gives it back on release()); absent: new memory per call. */
+  planScratch?: PlanScratch;
 }
 
 /** Which nodes need the model and where their rows go (pass 1 of a scoring run). */
 interface RowPlan {
+  /** The memory below (recs, and the block the typed arrays are views of), lent for the call. */
+  lease: PlanLease;
   recs: (NodeRecord | undefined)[];
   /** First model row of each node, -1 when the node needs no model run. */
   rowStart: Int32Array;
@@ -116,14 +127,15 @@ const FLAG_CACHED = 8;
 function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: number, R: number, table: PredictionTable | undefined): RowPlan {
   const { store, recent, params } = ctx;
   const n = nodeNames.length;
-  const recs: (NodeRecord | undefined)[] = new Array(n);
+  const lease: PlanLease = ctx.planScratch ? ctx.planScratch.take(n, n * BLOCK_BYTES_PER_NODE) : { recs: new Array<NodeRecord | undefined>(n), block: new ArrayBuffer(n * BLOCK_BYTES_PER_NODE) };
+  const recs = lease.recs;
   const anyRecent = !recent.isEmpty();
   // Per-node lists of recent placements only when any is remembered (read as undefined otherwise):
   // one array of n slots less per call for the garbage collector in the common case.
   const recentLists = (anyRecent ? new Array(n) : NO_RECENT_LISTS) as (SoloProfile[] | undefined)[];
   // Every per-node array of the call carved out of one buffer: one backing store (each typed array
   // of its own was an off-heap allocation that the garbage collector tracks, ~12 per call).
-  const block = new ArrayBuffer(n * BLOCK_BYTES_PER_NODE);
+  const block = lease.block;
   let at = 0;
   const carve = <T>(C: new (b: ArrayBuffer, o: number, l: number) => T, bytes: number): T => {
     const a = new C(block, at, n);
@@ -207,7 +219,7 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
     rowCount[i] = variants;
     rows += variants;
   }
-  return { recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
+  return { lease, recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
 }
 
 /** Writes every float of the plan's rows into `input` (a reused buffer: nothing may be left unwritten). */
@@ -218,7 +230,7 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   const D = bundle.interferenceWidth;
   const regimes = bundle.manifest.regimes;
   const { recs, rowStart, recentLists, slot, flags } = plan;
-  const n = recs.length;
+  const n = slot.length;
   for (let i = 0; i < n; i++) {
     if (rowStart[i]! < 0) continue;
     // The node's row and probabilities, read from the slab (dense) rather than through the record.
@@ -322,6 +334,7 @@ class EngineRun implements ScoreRun {
     private readonly params: ScoringParams,
     readonly profile: ResolvedProfile,
     readonly modelVersion: string,
+    private readonly planScratch: PlanScratch | undefined,
   ) {
     this.scores = plan.scores;
     this.basis = plan.basis;
@@ -331,7 +344,16 @@ class EngineRun implements ScoreRun {
   }
 
   get results(): NodeResult[] {
+    if (!this.built && this.released) throw new Error("ScoreRun.results read after release()");
     return (this.built ??= buildResults(this.plan, this.nodeNames, this.params));
+  }
+
+  private released = false;
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.planScratch?.give(this.plan.lease, this.nodeNames.length);
   }
 }
 
@@ -363,5 +385,5 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   // Outputs are stored with the slot versions read in planRows: a state written during the await
   // has moved the version on, so its slot's entry is never served for the new state.
   decide(plan, out, ctx.params, table);
-  return new EngineRun(plan, nodeNames, ctx.params, profile, m.version);
+  return new EngineRun(plan, nodeNames, ctx.params, profile, m.version, ctx.planScratch);
 }
