@@ -98,6 +98,19 @@ describe("ScoreNodesRequest codec", () => {
       expect(longer).toEqual([...other, "one-more"]);
       expect(second).toEqual(other);
     });
+
+    it("a list that extends the remembered one (nodes added at the end) is remembered in its place", () => {
+      const base = names.map((n) => `grow-${n}`);
+      const grown = [...base, ...Array.from({ length: 300 }, (_, i) => `added-${i}`)];
+      decodeScoreNodesRequest(encodeNamesRequest(req(base)));
+      expect(Object.isFrozen(decodeScoreNodesRequest(encodeNamesRequest(req(base))).nodeNames)).toBe(true);
+      const first = decodeScoreNodesRequest(encodeNamesRequest(req(grown))).nodeNames;
+      expect(first).toEqual(grown);
+      const again = decodeScoreNodesRequest(encodeNamesRequest(req(grown))).nodeNames;
+      expect(again).toEqual(grown);
+      expect(Object.isFrozen(again)).toBe(true);
+      expect(decodeScoreNodesRequest(encodeNamesRequest(req(grown, { scoresOnly: true }))).nodeNames).toBe(again);
+    });
   });
 
   it("utf8Length agrees with Buffer.byteLength", () => {

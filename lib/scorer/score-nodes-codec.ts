@@ -93,9 +93,12 @@ export function decodeNamesRequest<T extends NamesRequest>(bytes: Uint8Array, fa
     if (tag !== 0x0a && tag !== 0x12) return fallback(bytes);
     if (tag === 0x12 && nodeNames.length === 0 && !remembered && lastNames.bytes.length > 0 && startsWith(buf, pos, lastNames.bytes)) {
       // The same candidate list as an earlier request (kube-scheduler sends the same nodes for pod
-      // after pod): its strings, whose hashes V8 has cached, make the store lookups cheaper.
+      // after pod): its strings, whose hashes V8 has cached, make the store lookups cheaper. The
+      // run goes on: a list that extends the remembered one (nodes added at the end) is
+      // remembered in its place below.
+      namesStart = pos;
       pos += lastNames.bytes.length;
-      namesRun = false;
+      namesEnd = pos;
       remembered = true;
       continue;
     }
