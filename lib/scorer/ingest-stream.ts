@@ -5,6 +5,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type { NodeState } from "../../gen/overseer/v1/node_state.js";
 import type { IngestNodeStatesRequest, IngestNodeStatesResponse } from "../../gen/overseer/v1/scorer_service.js";
 import type { LogFn } from "../bundle/bundle-holder.js";
+import type { IngestRequestWithBytes } from "./ingest-codec.js";
 import type { ScorerMetrics } from "./metrics.js";
 import type { NodeStateStore, UpsertOutcome } from "./node-state-store.js";
 
@@ -29,14 +30,16 @@ export type IngestCounts = Record<UpsertOutcome, number>;
  */
 export function applyIngestRequest(store: NodeStateStore, req: IngestNodeStatesRequest, receivedAtMs: number, counts: IngestCounts): { node: string; reason: string } | undefined {
   let firstReject: { node: string; reason: string } | undefined;
-  const one = (s: NodeState | undefined) => {
-    const r = store.upsert(s, receivedAtMs);
+  const withBytes = req as IngestRequestWithBytes;
+  const one = (s: NodeState | undefined, bytes: Uint8Array | undefined) => {
+    const r = store.upsert(s, receivedAtMs, bytes);
     counts[r.outcome]++;
     if (r.outcome === "rejected" && !firstReject) firstReject = { node: s?.nodeName ?? "", reason: r.reason ?? "" };
   };
   const states = req.states ?? [];
-  if (req.state !== undefined || states.length === 0) one(req.state);
-  for (let i = 0; i < states.length; i++) one(states[i]);
+  if (req.state !== undefined || states.length === 0) one(req.state, withBytes.stateBytes);
+  const statesBytes = withBytes.statesBytes;
+  for (let i = 0; i < states.length; i++) one(states[i], statesBytes?.[i]);
   return firstReject;
 }
 

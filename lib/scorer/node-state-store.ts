@@ -206,7 +206,11 @@ export class NodeStateStore {
     this.listeners.push(fn);
   }
 
-  upsert(state: NodeState | undefined, receivedAtMs = this.now()): UpsertResult {
+  /**
+   * `wireBytes`: the state's protobuf bytes as received (kept, copied, instead of encoding the state
+   * again); they must decode to `state`.
+   */
+  upsert(state: NodeState | undefined, receivedAtMs = this.now(), wireBytes?: Uint8Array): UpsertResult {
     if (!state) return { outcome: "rejected", reason: "state is required" };
     if (!state.nodeName) return { outcome: "rejected", reason: "state.node_name is empty" };
     if (!state.observedAt || Number.isNaN(state.observedAt.getTime())) return { outcome: "rejected", reason: "state.observed_at is required" };
@@ -241,7 +245,7 @@ export class NodeStateStore {
     const pmu = state.pmu;
     const rec: NodeRecord = {
       name: state.nodeName,
-      stateBytes: Buffer.from(NodeState.encode(state).finish()),
+      stateBytes: Buffer.from(wireBytes ?? NodeState.encode(state).finish()),
       capacity: {
         peakMemoryBandwidthBytesPerSec: pmu?.peakMemoryBandwidthBytesPerSec ?? 0,
         logicalCpus: pmu?.logicalCpus ?? 0,

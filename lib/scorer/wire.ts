@@ -1,6 +1,7 @@
 // A fast, byte-identical encoder for ScoreNodesResponse (the hot path's answer): one Buffer sized
 // in a first pass, no per-node writer forks. Same wire format as the generated encoder (tested).
 import { FilterNodesRequest, ScorerServiceService, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { decodeIngestRequest } from "./ingest-codec.js";
 import { decodeNamesRequest, decodeScoreNodesRequest, utf8Length, writeUtf8 } from "./score-nodes-codec.js";
 
 const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
@@ -102,9 +103,13 @@ export function encodeScoreNodesResponse(msg: ScoreNodesResponse): Buffer {
   return buf;
 }
 
-/** The ScorerService definition with the fast ScoreNodes/FilterNodes codecs (wire-compatible). */
+/**
+ * The ScorerService definition with the fast ScoreNodes/FilterNodes codecs and the ingest decoder
+ * that keeps each state's wire bytes (wire-compatible).
+ */
 export const FAST_SCORER_SERVICE_DEFINITION = {
   ...ScorerServiceService,
+  ingestNodeStates: { ...ScorerServiceService.ingestNodeStates, requestDeserialize: decodeIngestRequest },
   scoreNodes: { ...ScorerServiceService.scoreNodes, requestDeserialize: decodeScoreNodesRequest, responseSerialize: encodeScoreNodesResponse },
   filterNodes: { ...ScorerServiceService.filterNodes, requestDeserialize: (b: Buffer) => decodeNamesRequest(b, (x) => FilterNodesRequest.decode(x)) },
 } as const;
