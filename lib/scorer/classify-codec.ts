@@ -7,6 +7,7 @@
 // second, and those objects lived as long as the Classify call.
 import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
 import { FEATURE_COUNT, SCHEMA_VERSION } from "../features/catalog.js";
+import { varintSize, writeVarint } from "./varint.js";
 
 const F = FEATURE_COUNT;
 
@@ -23,17 +24,6 @@ export function featureVectorFromRow(row: Float32Array): FeatureVector {
     states[j] = present ? FeatureState.FEATURE_STATE_PRESENT : FeatureState.FEATURE_STATE_UNSPECIFIED;
   }
   return { schemaVersion: SCHEMA_VERSION, values, states, window: undefined, absenceDetails: {} };
-}
-
-const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
-
-function writeVarint(buf: Buffer, off: number, v: number): number {
-  while (v >= 0x80) {
-    buf[off++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[off++] = v;
-  return off;
 }
 
 // One FeatureVector: schema_version (field 1, varint), values (field 2, F packed doubles),

@@ -6,6 +6,7 @@
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { IngestNodeStatesRequest } from "../../gen/overseer/v1/scorer_service.js";
+import { readVarint } from "./varint.js";
 
 /** A decoded request with the wire bytes of `state` and of each of `states` (views of the message). */
 export interface IngestRequestWithBytes extends IngestNodeStatesRequest {
@@ -13,16 +14,6 @@ export interface IngestRequestWithBytes extends IngestNodeStatesRequest {
   statesBytes?: Uint8Array[];
 }
 
-function readVarint(buf: Uint8Array, pos: number, end: number): [value: number, next: number] | undefined {
-  let v = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (pos >= end) return undefined;
-    const b = buf[pos++]!;
-    v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [v, pos];
-  }
-  return undefined;
-}
 
 export function decodeIngestRequest(bytes: Uint8Array): IngestRequestWithBytes {
   const end = bytes.length;
@@ -31,13 +22,14 @@ export function decodeIngestRequest(bytes: Uint8Array): IngestRequestWithBytes {
   let stateBytes: Uint8Array | undefined;
   const states: NodeState[] = [];
   const statesBytes: Uint8Array[] = [];
+  const cur = { pos: 0 };
   while (pos < end) {
     const tag = bytes[pos]!;
     if (tag !== 0x0a && tag !== 0x12) return IngestNodeStatesRequest.decode(bytes);
-    const len = readVarint(bytes, pos + 1, end);
-    if (!len || len[1] + len[0] > end) return IngestNodeStatesRequest.decode(bytes);
-    const sub = bytes.subarray(len[1], len[1] + len[0]);
-    pos = len[1] + len[0];
+    const len = readVarint(bytes, pos + 1, end, cur);
+    if (len < 0 || cur.pos + len > end) return IngestNodeStatesRequest.decode(bytes);
+    const sub = bytes.subarray(cur.pos, cur.pos + len);
+    pos = cur.pos + len;
     if (tag === 0x0a) {
       // A repeated singular message field merges (proto3): leave that to the generated decoder.
       if (state) return IngestNodeStatesRequest.decode(bytes);

@@ -12,17 +12,8 @@ import {
   WorkloadSpec,
   type NodeScore,
 } from "../../gen/overseer/v1/scorer_service.js";
+import { readVarint, varintSize, writeVarint } from "./varint.js";
 
-const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
-
-export function writeVarint(buf: Uint8Array, off: number, v: number): number {
-  while (v >= 0x80) {
-    buf[off++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[off++] = v;
-  return off;
-}
 
 /** UTF-8 byte length of `s`; `s.length` for ASCII (checked by a char loop: cheaper than Buffer.byteLength on short strings). */
 export function utf8Length(s: string): number {
@@ -38,20 +29,6 @@ export function writeUtf8(buf: Buffer, off: number, s: string, bytes: number): n
   return off + bytes;
 }
 
-/** Reads a varint (up to 32 bits) at pos; returns -1 when it runs past `end` or is longer than 5 bytes. */
-function readVarint(buf: Uint8Array, pos: number, end: number, out: { pos: number }): number {
-  let v = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (pos >= end) return -1;
-    const b = buf[pos++]!;
-    v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) {
-      out.pos = pos;
-      return v;
-    }
-  }
-  return -1;
-}
 
 const EMPTY = Buffer.alloc(0);
 

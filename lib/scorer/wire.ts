@@ -2,20 +2,12 @@
 // in a first pass, no per-node writer forks. Same wire format as the generated encoder (tested).
 import { FilterNodesRequest, ScorerServiceService, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
 import { decodeIngestRequest } from "./ingest-codec.js";
+import { varintSize, writeVarint } from "./varint.js";
 import { decodeNamesRequest, decodeScoreNodesRequest, utf8Length, writeUtf8 } from "./score-nodes-codec.js";
 
-const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
 /** int32 varint: negative values take 10 bytes (sign-extended), as protobuf encodes them. */
 const int32Size = (v: number) => (v < 0 ? 10 : varintSize(v));
 
-function writeVarint(buf: Buffer, off: number, v: number): number {
-  while (v >= 0x80) {
-    buf[off++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[off++] = v;
-  return off;
-}
 
 function writeInt32(buf: Buffer, off: number, v: number): number {
   if (v >= 0) return writeVarint(buf, off, v);
