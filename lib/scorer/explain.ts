@@ -2,7 +2,8 @@
 import type { Duration } from "../../gen/google/protobuf/duration.js";
 import { regimeToJSON } from "../../gen/overseer/v1/regime.js";
 import { ScoreBasis, type NodeExplanation, type NodeScore, type NodeStateEntry, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
-import { nodeStateOf, regimeAssessmentOf, type NodeRecord } from "./node-state-store.js";
+import { regimeAssessmentOf } from "./compact-regime.js";
+import { nodeStateOf, type NodeRecord } from "./node-state-store.js";
 import type { NodeResult, ScoreRun, ScoringParams } from "./scoring-engine.js";
 
 export function durationFromMs(ms: number): Duration {

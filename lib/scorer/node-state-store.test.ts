@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { NodeState } from "../../gen/overseer/v1/node_state.js";
 import { Regime } from "../../gen/overseer/v1/regime.js";
 import { FEATURE_COUNT } from "../features/catalog.js";
-import { nodeStateOf, NodeStateStore, regimeAssessmentOf } from "./node-state-store.js";
+import { regimeAssessmentOf } from "./compact-regime.js";
+import { nodeStateOf, NodeStateStore } from "./node-state-store.js";
 import { AGENT_START, nodeState } from "./testing/node-states.js";
 
 const store = () => new NodeStateStore({ maxNodes: 3, now: () => 1_000_000 });

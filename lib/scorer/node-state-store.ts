@@ -16,6 +16,7 @@ import { FeatureVectorError, validateFeatureVector } from "../features/feature-v
 import type { NodeCapacityFacts } from "./placement-charge.js";
 import { RowSlab } from "./row-slab.js";
 import { missingCriticalGroups } from "./score-math.js";
+import { RegimeOrders, SharedAssessmentParts, NO_PROBABILITIES } from "./compact-regime.js";
 import { SlotFacts } from "./slot-facts.js";
 
 /** Probabilities indexed by Regime enum value. */
@@ -79,53 +80,6 @@ export interface StoreOptions {
 
 const NO_RESIDENTS: Set<string> = new Set();
 const NO_MISSING_GROUPS: string[] = Object.freeze([]) as unknown as string[];
-
-const NO_PROBABILITIES: RegimeAssessment["probabilities"] = Object.freeze([]) as unknown as RegimeAssessment["probabilities"];
-
-/** The record's cached regime assessment with its probabilities listed (for Query and Explain). */
-export function regimeAssessmentOf(rec: NodeRecord): RegimeAssessment | undefined {
-  const a = rec.regime;
-  if (!a || !rec.regimeOrder) return a;
-  return { ...a, probabilities: rec.regimeOrder.map((regime) => ({ regime, probability: rec.probsSlot[regime]! })) };
-}
-
-/** One shared list per distinct order of regimes (a model lists the same regimes for every node). */
-class RegimeOrders {
-  private readonly byKey = new Map<string, readonly Regime[]>();
-
-  of(probabilities: RegimeAssessment["probabilities"]): readonly Regime[] | undefined {
-    let seen = 0;
-    for (const p of probabilities) {
-      if (!(p.regime > 0 && p.regime < REGIME_SLOTS) || seen & (1 << p.regime)) return undefined;
-      seen |= 1 << p.regime;
-    }
-    const key = probabilities.map((p) => p.regime).join(",");
-    let order = this.byKey.get(key);
-    if (!order) {
-      if (this.byKey.size >= 64) this.byKey.clear();
-      order = Object.freeze(probabilities.map((p) => p.regime));
-      this.byKey.set(key, order);
-    }
-    return order;
-  }
-}
-
-/** The last model version string and classification time seen, handed out again for equal values. */
-class SharedAssessmentParts {
-  private lastVersion = "";
-  private lastTime: Date | undefined;
-
-  version(v: string): string {
-    if (v !== this.lastVersion) this.lastVersion = v;
-    return this.lastVersion;
-  }
-
-  time(t: Date | undefined): Date | undefined {
-    if (!t) return t;
-    if (!this.lastTime || this.lastTime.getTime() !== t.getTime()) this.lastTime = t;
-    return this.lastTime;
-  }
-}
 
 /** The record's NodeState, decoded from its bytes (a new object per call). */
 export function nodeStateOf(rec: NodeRecord): NodeState {
@@ -355,7 +309,7 @@ export class NodeStateStore {
     return true;
   }
 
-  private readonly orders = new RegimeOrders();
+  private readonly orders = new RegimeOrders(REGIME_SLOTS);
   private readonly shared = new SharedAssessmentParts();
 
   ageMs(rec: NodeRecord, now = this.now()): number {
