@@ -25,6 +25,7 @@ import { H2UnaryClient } from "../lib/extender/h2-unary-client.js";
 import { BackendCallError, createGrpcScorerBackend, isBackendDown, type ScorerBackend } from "../lib/extender/scorer-backend.js";
 import { ScoreNodesResponse as ScoreNodesResponseCodec } from "../gen/overseer/v1/scorer_service.js";
 import { tableFilter, tableScores } from "./extender-fixtures.js";
+import { rejection } from "./rejection.js";
 
 type Behaviour = "ok" | "hang" | "invalid-argument" | "huge" | "big";
 
@@ -132,14 +133,7 @@ async function startRelay(target: number): Promise<{ address: string; connection
 
 const REQ: ScoreNodesRequest = { workload: undefined, nodeNames: ["node-a", "node-b", "node-c"], scoresOnly: false };
 
-async function failure(p: Promise<unknown>): Promise<BackendCallError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendCallError);
-  return err as BackendCallError;
-}
+const failure = (p: Promise<unknown>) => rejection(p, BackendCallError);
 
 const freePort = async () => {
   const s = await startScriptedServer();

@@ -23,6 +23,7 @@ import { createH2ScorerBackend } from "../lib/extender/h2-scorer-backend.js";
 import { H2UnaryClient } from "../lib/extender/h2-unary-client.js";
 import type { ScorerBackend } from "../lib/extender/scorer-backend.js";
 import { tableScores } from "./extender-fixtures.js";
+import { rejection } from "./rejection.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -35,14 +36,7 @@ const client = (address: string, opts: Partial<ConstructorParameters<typeof H2Un
   return c;
 };
 
-async function failure(p: Promise<unknown>): Promise<GrpcCallFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GrpcCallFailure);
-  return err as GrpcCallFailure;
-}
+const failure = (p: Promise<unknown>) => rejection(p, GrpcCallFailure);
 
 /** A node:http2 server; `onStream` gets each request once its body is complete. */
 async function startH2(

@@ -11,6 +11,7 @@ import { frameMessage, GrpcCallFailure, GrpcCode } from "../lib/extender/grpc-wi
 import { encodeFrame, encodeSettings, ErrorCode, errorCodeName, Flag, FrameType } from "../lib/extender/h2-frames.js";
 import { encodeHeaderBlock } from "../lib/extender/hpack.js";
 import { H2UnaryClient } from "../lib/extender/h2-unary-client.js";
+import { rejection } from "./rejection.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -72,14 +73,7 @@ const client = (address: string) => {
   return c;
 };
 
-async function failure(p: Promise<unknown>): Promise<GrpcCallFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GrpcCallFailure);
-  return err as GrpcCallFailure;
-}
+const failure = (p: Promise<unknown>) => rejection(p, GrpcCallFailure);
 
 const okHeaders = encodeHeaderBlock([
   [":status", "200"],
