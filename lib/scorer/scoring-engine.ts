@@ -79,9 +79,8 @@ export interface ScoringContext {
 
 /** Which nodes need the model and where their rows go (pass 1 of a scoring run). */
 interface RowPlan {
-  /** The memory below (recs, and the block the typed arrays are views of), lent for the call. */
+  /** The candidates' records (lease.recs, request order) and the block the typed arrays are views of, lent for the call. */
   lease: PlanLease;
-  recs: (NodeRecord | undefined)[];
   /** First model row of each node, -1 when the node needs no model run. */
   rowStart: Int32Array;
   rowCount: Int32Array;
@@ -219,7 +218,7 @@ function planRows(ctx: ScoringContext, nodeNames: readonly string[], nowMs: numb
     rowCount[i] = variants;
     rows += variants;
   }
-  return { lease, recs, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
+  return { lease, rowStart, rowCount, recentLists, rows, slot, ageMs, preBasis, regime, flags, version, predicted, upper, scores, basis, cacheHits, cacheMisses };
 }
 
 /** Writes every float of the plan's rows into `input` (a reused buffer: nothing may be left unwritten). */
@@ -229,7 +228,8 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
   const R = bundle.regimeCount;
   const D = bundle.interferenceWidth;
   const regimes = bundle.manifest.regimes;
-  const { recs, rowStart, recentLists, slot, flags } = plan;
+  const { rowStart, recentLists, slot, flags } = plan;
+  const recs = plan.lease.recs;
   const n = slot.length;
   for (let i = 0; i < n; i++) {
     if (rowStart[i]! < 0) continue;
@@ -297,7 +297,8 @@ function decide(plan: RowPlan, out: InterferenceOutput, params: ScoringParams, t
 
 /** One NodeResult per node, from the plan (for callers that need more than the scores). */
 function buildResults(plan: RowPlan, nodeNames: readonly string[], params: ScoringParams): NodeResult[] {
-  const { recs, rowStart, recentLists, ageMs, preBasis, regime, flags, predicted, upper } = plan;
+  const { rowStart, recentLists, ageMs, preBasis, regime, flags, predicted, upper } = plan;
+  const recs = plan.lease.recs;
   const n = nodeNames.length;
   const results: NodeResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
