@@ -22,11 +22,21 @@ export class RegimeOrders {
   constructor(private readonly slots: number) {}
 
   of(probabilities: RegimeAssessment["probabilities"]): readonly Regime[] | undefined {
+    // The common case, the same model as the last assessment: no key to build.
+    const last = this.last;
+    if (last && last.length === probabilities.length && probabilities.every((p, i) => p.regime === last[i])) return last;
     let seen = 0;
     for (const p of probabilities) {
       if (!(p.regime > 0 && p.regime < this.slots) || seen & (1 << p.regime)) return undefined;
       seen |= 1 << p.regime;
     }
+    this.last = this.known(probabilities);
+    return this.last;
+  }
+
+  private last: readonly Regime[] | undefined;
+
+  private known(probabilities: RegimeAssessment["probabilities"]): readonly Regime[] {
     const key = probabilities.map((p) => p.regime).join(",");
     let order = this.byKey.get(key);
     if (!order) {
