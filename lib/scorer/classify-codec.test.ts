@@ -1,12 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { FeatureState } from "../../gen/overseer/v1/features.js";
+import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
 import { ClassifyRequest } from "../../gen/overseer/v1/regime_service.js";
 import { writeFeatureRow } from "../bundle/model-input.js";
-import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from "../features/catalog.js";
+import { FEATURE_COUNT, FEATURE_NAMES, SCHEMA_VERSION, featureIndex } from "../features/catalog.js";
 import { validateFeatureVector } from "../features/feature-vector.js";
-import { encodeClassifyRows, featureVectorFromRow } from "./classify-codec.js";
+import { encodeClassifyRows } from "./classify-codec.js";
 import { NodeStateStore } from "./node-state-store.js";
 import { nodeState } from "./testing/node-states.js";
+
+/**
+ * The reference: the vector a row stands for: present features with their value and FEATURE_STATE_PRESENT, absent
+ * ones as FEATURE_STATE_UNSPECIFIED with value 0 (the absence reason stays in the stored state).
+ */
+function featureVectorFromRow(row: Float32Array): FeatureVector {
+  const F = FEATURE_COUNT;
+  const values = new Array<number>(F);
+  const states = new Array<FeatureState>(F);
+  for (let j = 0; j < F; j++) {
+    const present = row[F + j] === 1;
+    values[j] = present ? row[j]! : 0;
+    states[j] = present ? FeatureState.FEATURE_STATE_PRESENT : FeatureState.FEATURE_STATE_UNSPECIFIED;
+  }
+  return { schemaVersion: SCHEMA_VERSION, values, states, window: undefined, absenceDetails: {} };
+}
 
 /** Model rows as the store writes them, for states with different values and absences. */
 function storeRows(): Float32Array[] {

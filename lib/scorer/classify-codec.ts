@@ -1,30 +1,17 @@
 // ClassifyRequest bytes straight from model rows (scorer-svc -> regime-svc). A row is a record's
 // slab row as the store writes it: F feature values (absent -> 0) then F presence flags (1/0),
 // which is all the regime model reads (lib/bundle/model-input.ts). Each row goes out as the
-// FeatureVector { schema_version, values (packed doubles), states (packed enums) } that
-// featureVectorFromRow describes, byte for byte what the generated encoder writes for it (tested),
+// FeatureVector { schema_version, values (packed doubles), states (packed enums) }: present
+// features with their value and FEATURE_STATE_PRESENT, absent ones as FEATURE_STATE_UNSPECIFIED
+// with value 0 (the absence reason stays in the stored state). Byte for byte what the generated
+// encoder writes for that vector (tested),
 // without building the vectors: a background batch carries every node that changed in the last
 // second, and those objects lived as long as the Classify call.
-import { FeatureState, type FeatureVector } from "../../gen/overseer/v1/features.js";
+import { FeatureState } from "../../gen/overseer/v1/features.js";
 import { FEATURE_COUNT, SCHEMA_VERSION } from "../features/catalog.js";
 import { varintSize, writeVarint } from "./varint.js";
 
 const F = FEATURE_COUNT;
-
-/**
- * The vector a row stands for: present features with their value and FEATURE_STATE_PRESENT, absent
- * ones as FEATURE_STATE_UNSPECIFIED with value 0 (the absence reason stays in the stored state).
- */
-export function featureVectorFromRow(row: Float32Array): FeatureVector {
-  const values = new Array<number>(F);
-  const states = new Array<FeatureState>(F);
-  for (let j = 0; j < F; j++) {
-    const present = row[F + j] === 1;
-    values[j] = present ? row[j]! : 0;
-    states[j] = present ? FeatureState.FEATURE_STATE_PRESENT : FeatureState.FEATURE_STATE_UNSPECIFIED;
-  }
-  return { schemaVersion: SCHEMA_VERSION, values, states, window: undefined, absenceDetails: {} };
-}
 
 // One FeatureVector: schema_version (field 1, varint), values (field 2, F packed doubles),
 // states (field 3, F packed enums of one byte each: 0 or 1).
