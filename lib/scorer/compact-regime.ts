@@ -5,13 +5,15 @@
 import type { Regime, RegimeAssessment } from "../../gen/overseer/v1/regime.js";
 import type { NodeRecord } from "./node-state-store.js";
 
-export const NO_PROBABILITIES: RegimeAssessment["probabilities"] = Object.freeze([]) as unknown as RegimeAssessment["probabilities"];
+/** A cached assessment without its probability list (the record keeps that as regimeOrder + slot, or regimeListed). */
+export type CachedRegime = Omit<RegimeAssessment, "probabilities">;
 
 /** The record's cached regime assessment with its probabilities listed (for Query and Explain). */
 export function regimeAssessmentOf(rec: NodeRecord): RegimeAssessment | undefined {
   const a = rec.regime;
-  if (!a || !rec.regimeOrder) return a;
-  return { ...a, probabilities: rec.regimeOrder.map((regime) => ({ regime, probability: rec.probsSlot[regime]! })) };
+  if (!a) return undefined;
+  const probabilities = rec.regimeOrder ? rec.regimeOrder.map((regime) => ({ regime, probability: rec.probsSlot[regime]! })) : (rec.regimeListed ?? []);
+  return { ...a, probabilities };
 }
 
 /** One shared list per distinct order of regimes (a model lists the same regimes for every node). */

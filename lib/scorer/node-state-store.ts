@@ -16,7 +16,7 @@ import { FeatureVectorError, validateFeatureVector } from "../features/feature-v
 import type { NodeCapacityFacts } from "./placement-charge.js";
 import { RowSlab } from "./row-slab.js";
 import { missingCriticalGroups } from "./score-math.js";
-import { RegimeOrders, SharedAssessmentParts, NO_PROBABILITIES } from "./compact-regime.js";
+import { RegimeOrders, SharedAssessmentParts, type CachedRegime } from "./compact-regime.js";
 import { SlotFacts } from "./slot-facts.js";
 
 /** Probabilities indexed by Regime enum value. */
@@ -40,13 +40,14 @@ export interface NodeRecord {
   row: Float32Array;
   missingGroups: string[];
   /**
-   * Cached regime (possibly from an older state of this node). Its `probabilities` list is empty
-   * when `regimeOrder` is set: the values are in the slot's probabilities (probsSlot) and
-   * regimeAssessmentOf() rebuilds the list; read the assessment through it for output.
+   * Cached regime (possibly from an older state of this node), without its probability list:
+   * regimeAssessmentOf() gives the whole assessment (for output).
    */
-  regime: RegimeAssessment | undefined;
-  /** The regimes the cached assessment listed probabilities for, in its order (shared between records). */
+  regime: CachedRegime | undefined;
+  /** The regimes the cached assessment listed probabilities for, in its order (shared between records); their values are in probsSlot. */
   regimeOrder: readonly Regime[] | undefined;
+  /** The cached assessment's list as it came, when the slot cannot hold it exactly (a regime outside it, or listed twice). */
+  regimeListed: RegimeAssessment["probabilities"] | undefined;
   regimeProbs: Float32Array | undefined;
   /** The slot's REGIME_SLOTS probabilities (a view); regimeProbs is it, or undefined when never classified. */
   probsSlot: Float32Array;
@@ -215,6 +216,7 @@ export class NodeStateStore {
       regime: prev?.regime,
       regimeProbs: prev?.regimeProbs,
       regimeOrder: prev?.regimeOrder,
+      regimeListed: prev?.regimeListed,
       probsSlot: prev ? prev.probsSlot : this.slab.view(slot, 2 * FEATURE_COUNT, REGIME_SLOTS),
       regimeStale: prev?.regime !== undefined,
       regimeOf: prev?.regimeOf,
@@ -293,13 +295,12 @@ export class NodeStateStore {
     for (const p of a.probabilities) if (p.regime > 0 && p.regime < REGIME_SLOTS) probs[p.regime] = p.probability;
     this.slab.touch(rec.slot);
     // Kept compact: the probabilities stay in the slot only (rebuilt for output), the model version
-    // and the classification time are shared with the batch's other nodes. An assessment the slot
-    // cannot hold exactly (a regime outside it, or listed twice) is kept as it came.
+    // and the classification time are shared with the batch's other nodes. A list the slot cannot
+    // hold exactly (a regime outside it, or listed twice) is kept as it came (regimeListed).
     const order = this.orders.of(a.probabilities);
     rec.regimeOrder = order;
-    rec.regime = order
-      ? { regime: a.regime, confidence: a.confidence, probabilities: NO_PROBABILITIES, modelVersion: this.shared.version(a.modelVersion), classifiedAt: this.shared.time(a.classifiedAt) }
-      : a;
+    rec.regimeListed = order ? undefined : a.probabilities;
+    rec.regime = { regime: a.regime, confidence: a.confidence, modelVersion: this.shared.version(a.modelVersion), classifiedAt: this.shared.time(a.classifiedAt) };
     this.pendingUnclassified.delete(name);
     rec.regimeProbs = a.regime === Regime.REGIME_UNSPECIFIED ? undefined : probs;
     rec.regimeStale = !(rec.sequence === sequence && rec.agentStartedAtMs === startMs);
