@@ -33,7 +33,9 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export function toScoreNodesResponse(run: ScoreRun, scoresOnly: boolean): ScoreNodesResponse {
   if (!scoresOnly) return { scores: run.results.map(toNodeScore), modelVersion: run.modelVersion, packedScores: NO_BYTES };
-  const packed = Buffer.from(run.scores.buffer, run.scores.byteOffset, run.scores.length);
+  // A copy: the scores are a view of the run's plan memory, which goes back to the engine's pool on
+  // release(), before gRPC serializes this answer (a concurrent call may take that memory first).
+  const packed = Buffer.from(run.scores);
   return { scores: [], modelVersion: run.modelVersion, packedScores: packed };
 }
 

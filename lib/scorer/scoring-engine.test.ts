@@ -10,6 +10,7 @@ import { InputScratch } from "./input-scratch.js";
 import { PredictionCache } from "./prediction-cache.js";
 import { RecentPlacements } from "./recent-placements.js";
 import { PlanScratch } from "./plan-scratch.js";
+import { toScoreNodesResponse } from "./explain.js";
 import { scoreCandidates } from "./scoring-engine.js";
 import { nodeState } from "./testing/node-states.js";
 
@@ -136,6 +137,15 @@ describe("scoreCandidates: reused plan memory", () => {
     expect(oneResults.map((r) => r.rec?.name)).toEqual(names);
     three.release();
     expect(() => two.results).not.toThrow(); // built before release
+    // An answer built before release keeps its scores when the released memory is reused at once.
+    const five = await scoreCandidates(ctx, bundle, workload, ["d", "c", "b", "a"], NOW);
+    const answer = toScoreNodesResponse(five, true);
+    const sent = [...answer.packedScores!];
+    five.release();
+    const six = await scoreCandidates(ctx, bundle, workload, ["a", "a", "a", "a"], NOW);
+    expect([...six.scores]).not.toEqual(sent);
+    expect([...answer.packedScores!]).toEqual(sent);
+    six.release();
     const four = await scoreCandidates(ctx, bundle, workload, names, NOW);
     four.release();
     expect(() => four.results).toThrow(/after release/);
