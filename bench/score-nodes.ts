@@ -8,7 +8,7 @@
 // many (IngestNodeStatesRequest.states). Prints ratios measured in this run.
 //   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000] [--scores-only]
 //     [--churn-per-node-hz 1 (0 skips the steady-state run)] [--regime-flush-ms 1000] [--prediction-cache-profiles 32 (0: cache off)] [--skip-ingest]
-//     [--iterations N (calls per row for every size; default 300 / 150 / 60 for 100 / 1,000 / 5,000)]
+//     [--iterations N (calls per row for every size; default 300 / 150 / 60 for 100 / 1,000 / 5,000)] [--buffer-gc-mb 4 (scorer-svc's flag; 0 = off)]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -77,6 +77,9 @@ async function main() {
   const regimeFlush = Number(arg("regime-flush-ms", String(SCORER_FLAGS.regimeFlush.default)));
   if (!(regimeFlush > 0)) throw new Error("--regime-flush-ms must be > 0");
   const cacheProfiles = Number(arg("prediction-cache-profiles", "32"));
+  // scorer-svc's --buffer-gc-mb (0: leave the collection of dead buffers to V8, as before it existed).
+  const bufferGcMb = Number(arg("buffer-gc-mb", String(SCORER_FLAGS.bufferGcMb.default)));
+  if (!(bufferGcMb >= 0)) throw new Error("--buffer-gc-mb must be >= 0");
   if (!(churnHz >= 0) || !Number.isInteger(cacheProfiles) || cacheProfiles < 0) throw new Error("--churn-per-node-hz must be >= 0 and --prediction-cache-profiles an integer >= 0");
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {
@@ -92,12 +95,12 @@ async function main() {
   const scorer = await startScorerService({
     listen: "127.0.0.1:0", metricsHost: "127.0.0.1", metricsPort: 0, bundleDir, pollInterval: 0, regimeAddress: `127.0.0.1:${regime.grpcPort}`, regimeTimeout: 5000, regimeFlush, regimeBatch: 256,
     freshness: 600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000, maxMessageBytes: 64 << 20, onnxThreads: 0, shutdownGrace: 500, log: quiet,
-    predictionCacheProfiles: cacheProfiles,
+    predictionCacheProfiles: cacheProfiles, bufferGcMb,
   });
   const bundle = scorer.holder.current()!;
   // The floor: the same bundle's interference model run inline on this thread, as raw as it gets.
   const floorBundle = await loadBundle(bundleDir, { runner: "inline" });
-  console.log(`bundle ${bundle.manifest.version} from ${bundleDir}${synthetic ? " (SYNTHETIC linear test bundle: the floor is not representative of the trained model)" : ""}`);
+  console.log(`bundle ${bundle.manifest.version} from ${bundleDir}${synthetic ? " (SYNTHETIC linear test bundle: the floor is not representative of the trained model)" : ""}; scorer-svc --buffer-gc-mb ${bufferGcMb}`);
   const os = await import("node:os");
   console.log(`rows: ${bundle.interferenceWidth} floats each; node ${process.version}; ${os.cpus().length} cores; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} (other processes skew wall-clock numbers)`);
 

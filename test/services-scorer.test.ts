@@ -218,6 +218,8 @@ describe("scorer-svc with regime-svc", () => {
     expect(text).toMatch(/overseer_scorer_regime_batch_size_count [1-9]/);
     expect(text).toMatch(/overseer_scorer_ingested_states_total\{source="grpc",outcome="ignored"\} 2/);
     expect(text).toMatch(/overseer_scorer_request_duration_seconds_count\{method="ScoreNodes",code="OK"\} [1-9]/);
+    expect(text).toMatch(/^overseer_scorer_buffer_gcs_total \d+$/m);
+    expect(text).toMatch(/^overseer_scorer_buffer_gc_seconds_total [\d.e-]+$/m);
   });
 });
 

@@ -44,3 +44,19 @@ describe("scorer-svc flags: prediction cache", () => {
     expect(() => parseFlags(["--prediction-cache-profiles", v], {}, SCORER_FLAGS)).toThrow(message);
   });
 });
+
+describe("scorer-svc flags: buffer collections", () => {
+  it("defaults to 4 MB; 0 turns them off; the env var works", () => {
+    expect(parseFlags([], {}, SCORER_FLAGS).bufferGcMb).toBe(4);
+    expect(parseFlags(["--buffer-gc-mb", "0"], {}, SCORER_FLAGS).bufferGcMb).toBe(0);
+    expect(parseFlags([], { OVERSEER_SCORER_BUFFER_GC_MB: "8.5" }, SCORER_FLAGS).bufferGcMb).toBe(8.5);
+  });
+
+  it.each([
+    ["negative", "-1", /--buffer-gc-mb: must be between 0 \(off\) and 1024/],
+    ["too large", "4096", /must be between 0 \(off\) and 1024/],
+    ["not a number", "lots", /buffer-gc-mb/],
+  ])("rejects %s", (_n, v, message) => {
+    expect(() => parseFlags(["--buffer-gc-mb", v], {}, SCORER_FLAGS)).toThrow(message);
+  });
+});

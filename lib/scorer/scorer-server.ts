@@ -4,6 +4,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { startMetricsServer } from "../metrics/http-server.js";
+import { BufferGc } from "../runtime/buffer-gc.js";
 import { SCORER_FLAGS, type ScorerConfig } from "./config.js";
 import { createDecisionClassifier } from "./decision-classify.js";
 import { createScorerMetrics } from "./metrics.js";
@@ -34,9 +35,11 @@ export interface RunningScorerService {
 type DecisionClassifyFlags = "decisionClassifyTimeout" | "decisionClassifyMax" | "decisionClassifyInterval" | "predictionCacheProfiles";
 
 /** Decision-time classification, prediction cache and inline-inference flags are optional here (flag defaults apply). */
-export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags | "inlineInferenceMs"> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
+export type ScorerServerOptions = Omit<ScorerConfig, "help" | "kubeconfig" | "inCluster" | "patchRegime" | DecisionClassifyFlags | "inlineInferenceMs" | "bufferGcMb"> & Partial<Pick<ScorerConfig, DecisionClassifyFlags>> & {
   /** --inline-inference-ms (default 2). */
   inlineInferenceMs?: number;
+  /** --buffer-gc-mb (default 4; 0 = off). */
+  bufferGcMb?: number;
   log?: LogFn;
   defaultMetrics?: boolean;
   now?: () => number;
@@ -129,6 +132,8 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   await holder.start();
   if (holder.current()) setServing(true);
   const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics, (fn) => classifiedListeners.push(fn)) : undefined;
+  const bufferGcMb = cfg.bufferGcMb ?? SCORER_FLAGS.bufferGcMb.default!;
+  const bufferGc = bufferGcMb > 0 ? new BufferGc({ thresholdBytes: bufferGcMb * 1024 * 1024, onCollect: (ms) => metrics.countBufferGc(ms) }).start() : undefined;
   const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });
   return {
     grpcPort: grpcServer.port,
@@ -139,6 +144,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     predictionCache,
     registry,
     async stop() {
+      bufferGc?.stop();
       await grpcServer.shutdown(cfg.shutdownGrace);
       await stopWatch?.();
       await batcher.stop();
