@@ -145,9 +145,9 @@ async function regimeMain(a: { onnxThreads: number; bundleDir?: string }): Promi
   serve(info, {}, () => regime.stop());
 }
 
-async function scorerMain(a: { nodes: number; onnxThreads: number; regime?: RegimeChildInfo; decisionClassifyMax?: number }): Promise<void> {
+async function scorerMain(a: { nodes: number; onnxThreads: number; regime?: RegimeChildInfo; decisionClassifyMax?: number; bufferGcMb?: number }): Promise<void> {
   const fake = await startConstantScorer();
-  const real = a.regime ? await startRealScorer(a.nodes, a.onnxThreads, undefined, a.decisionClassifyMax, a.regime) : undefined;
+  const real = a.regime ? await startRealScorer(a.nodes, a.onnxThreads, undefined, a.decisionClassifyMax, a.regime, a.bufferGcMb) : undefined;
   const info: ScorerChildInfo = {
     fakeAddress: fake.address,
     realAddress: real?.address,

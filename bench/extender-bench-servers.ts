@@ -121,7 +121,7 @@ export async function startRealRegime(onnxThreads: number, bundleDir: string | u
  * scorer-svc with a real regime-svc and the bundle (or the synthetic test bundle), fed
  * node-0..node-N-1. `regime`: a regime-svc running elsewhere (its own process, as deployed) whose
  * bundle scorer-svc loads too; undefined: one is started here, in this process.
- * `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max).
+ * `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max); `bufferGcMb` likewise (--buffer-gc-mb).
  */
 export async function startRealScorer(
   nodes: number,
@@ -129,6 +129,7 @@ export async function startRealScorer(
   bundleDir: string | undefined,
   decisionClassifyMax?: number,
   remoteRegime?: { address: string; bundleDir: string; bundleSource: string },
+  bufferGcMb?: number,
 ): Promise<RealScorer> {
   const own = remoteRegime ? undefined : await startRealRegime(onnxThreads, bundleDir);
   const regime = (remoteRegime ?? own)!;
@@ -138,7 +139,7 @@ export async function startRealScorer(
     // As deployed: background catch-up every second, decisions classify their candidates' fresh states.
     regimeFlush: SCORER_FLAGS.regimeFlush.default!, regimeBatch: SCORER_FLAGS.regimeBatch.default!, decisionClassifyMax,
     freshness: 3_600_000, worstSlowdown: 2, placementSettle: 30_000, maxCandidates: 10_000, maxNodes: 100_000,
-    maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet,
+    maxMessageBytes: 64 << 20, onnxThreads, shutdownGrace: 500, log: quiet, bufferGcMb,
   });
   const address = `127.0.0.1:${scorer.grpcPort}`;
   const client = new ScorerServiceClient(address, grpc.credentials.createInsecure());

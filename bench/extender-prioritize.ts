@@ -33,11 +33,13 @@
 // Usage: node dist/bench/extender-prioritize.js [--processes] [--sizes 100,1000,5000] [--seconds 3]
 //        [--concurrency 4] [--no-scorer] [--onnx-threads 1] [--bundle-dir models/default]
 //        [--churn-per-node-hz 1] [--telemetry] [--scorer-transports h2,grpc-js] [--decision-classify-max N]
+//        [--buffer-gc-mb N]
 //
 // --scorer-transports: the extender rows are run once per listed scorer-svc client (the extender's
 // --scorer-transport: h2 = the lean client (its own HTTP/2), grpc-js = the generated grpc-js client),
 // each with its own extender instances, so both are measured in one run (default: h2).
 // --decision-classify-max: scorer-svc's flag (default: its default).
+// --buffer-gc-mb: scorer-svc's flag (default: its default; 0 = off).
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Registry } from "prom-client";
@@ -74,10 +76,12 @@ interface Options {
   transports: ScorerTransport[];
   /** scorer-svc's --decision-classify-max; undefined: its default. */
   decisionClassifyMax: number | undefined;
+  /** scorer-svc's --buffer-gc-mb; undefined: its default. */
+  bufferGcMb: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false, transports: ["h2"], decisionClassifyMax: undefined };
+  const o: Options = { sizes: [100, 1000, 5000], seconds: 3, concurrency: 4, withScorer: true, onnxThreads: 1, bundleDir: undefined, processes: false, churnHz: 1, telemetry: false, transports: ["h2"], decisionClassifyMax: undefined, bufferGcMb: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -91,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--churn-per-node-hz") o.churnHz = Number(value());
     else if (flag === "--telemetry") o.telemetry = true;
     else if (flag === "--decision-classify-max") o.decisionClassifyMax = Number(value());
+    else if (flag === "--buffer-gc-mb") o.bufferGcMb = Number(value());
     else if (flag === "--scorer-transports") {
       const list = value().split(",");
       if (list.length === 0 || list.some((t) => t !== "h2" && t !== "grpc-js") || new Set(list).size !== list.length) {
@@ -105,6 +110,7 @@ function parseArgs(argv: string[]): Options {
   }
   if (!(o.churnHz >= 0) || o.churnHz > 20) throw new Error("--churn-per-node-hz must be within [0, 20]");
   if (o.decisionClassifyMax !== undefined && !(Number.isInteger(o.decisionClassifyMax) && o.decisionClassifyMax >= 0)) throw new Error("--decision-classify-max must be an integer >= 0");
+  if (o.bufferGcMb !== undefined && !(o.bufferGcMb >= 0 && o.bufferGcMb <= 1024)) throw new Error("--buffer-gc-mb must be within [0, 1024]");
   if (o.telemetry && !o.processes) throw new Error("--telemetry needs --processes (the preload must load before the services)");
   return o;
 }
@@ -290,7 +296,7 @@ async function inProcessLayout(opts: Options): Promise<Layout> {
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const start = (address: string, transport: ScorerTransport) =>
     startExtender(parseExtenderConfig([...argv, "--scorer-address", address, "--scorer-transport", transport], {}), { registry: new Registry(), logger: silentLogger });
-  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, opts.decisionClassifyMax) : undefined;
+  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, opts.decisionClassifyMax, undefined, opts.bufferGcMb) : undefined;
   const running: { transport: ScorerTransport; fake: Extender; real: Extender | undefined }[] = [];
   for (const transport of opts.transports) running.push({ transport, fake: await start(fake.address, transport), real: real ? await start(real.address, transport) : undefined });
   const degradedIn = async (ext: Extender | undefined) => /_total\{/.test(ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "");
@@ -329,6 +335,7 @@ async function processesLayout(opts: Options): Promise<Layout> {
     onnxThreads: opts.onnxThreads,
     regime: regime?.info,
     decisionClassifyMax: opts.decisionClassifyMax,
+    bufferGcMb: opts.bufferGcMb,
   }, opts.telemetry);
   const ext: Child<ExtenderChildInfo> = await forkChild("extender", { fakeAddress: scorer.info.fakeAddress, realAddress: scorer.info.realAddress, transports: opts.transports }, opts.telemetry);
   const probe = (name: string, c: Child<unknown>): CpuProbe => ({ name, cpuMs: () => c.cpuMs(), gcPauses: (t0, t1) => c.gcPauses(t0, t1) });

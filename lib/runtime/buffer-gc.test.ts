@@ -1,7 +1,8 @@
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { BufferGc, collectYoungGeneration, v8Gc } from "./buffer-gc.js";
+import { Registry } from "prom-client";
+import { BufferGc, collectYoungGeneration, startBufferGc, v8Gc } from "./buffer-gc.js";
 
 const MB = 1024 * 1024;
 
@@ -96,5 +97,44 @@ describe("collectYoungGeneration (real V8)", () => {
       after = getHeapStatistics().external_memory;
     }
     expect(piled - after).toBeGreaterThanOrEqual(8_000_000);
+  });
+});
+
+describe("startBufferGc (real V8, its timer)", () => {
+  const counted = async (r: Registry, prefix: string) => (await r.getSingleMetric(`${prefix}_buffer_gcs_total`)!.get()).values[0]!.value;
+
+  it("is off at 0 MB", () => {
+    const r = new Registry();
+    expect(startBufferGc(0, r, "a")).toBeUndefined();
+    expect(r.getSingleMetric("a_buffer_gcs_total")).toBeUndefined();
+  });
+
+  it("one collector per process: services in it share it and each counts its collections", async () => {
+    const ra = new Registry();
+    const rb = new Registry();
+    const a = startBufferGc(1, ra, "a")!;
+    const b = startBufferGc(1, rb, "b")!;
+    try {
+      const keep: ArrayBuffer[] = [];
+      for (let i = 0; i < 30 && (await counted(ra, "a")) === 0; i++) {
+        for (let k = 0; k < 20; k++) keep.push(new ArrayBuffer(100_000));
+        keep.length = 0;
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      const na = await counted(ra, "a");
+      expect(na).toBeGreaterThan(0);
+      // The same collections, not one each.
+      expect(await counted(rb, "b")).toBe(na);
+      const secs = (await rb.getSingleMetric("b_buffer_gc_seconds_total")!.get()).values[0]!.value;
+      expect(secs).toBeGreaterThan(0);
+    } finally {
+      a.stop();
+      b.stop();
+    }
+    // Stopped by the last one leaving: no more collections counted.
+    const after = await counted(ra, "a");
+    for (let k = 0; k < 40; k++) new ArrayBuffer(100_000);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await counted(ra, "a")).toBe(after);
   });
 });

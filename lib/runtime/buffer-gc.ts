@@ -11,6 +11,7 @@
 // it has grown by a threshold since the lowest level seen: a scavenge with a small young generation
 // takes about a millisecond and frees the buffers, so the full collections do not come.
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { Counter, type Registry } from "prom-client";
 import { runInNewContext } from "node:vm";
 
 export interface BufferGcOptions {
@@ -99,4 +100,39 @@ export class BufferGc {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** One BufferGc per process (per isolate): several services in one process (tests, benches) share it. */
+let shared: { gc: BufferGc; listeners: Set<(ms: number) => void> } | undefined;
+
+/**
+ * Starts (or joins) the process's BufferGc for a service's --buffer-gc-mb (undefined when 0: off),
+ * counted in `<prefix>_buffer_gcs_total` and `<prefix>_buffer_gc_seconds_total` on `registry`.
+ * Services in one process share one collector (the first one's threshold holds), so they do not
+ * each collect for the same buffers. `stop()` leaves it; the last one to leave stops it.
+ */
+export function startBufferGc(mb: number, registry: Registry, prefix: string): { stop(): void } | undefined {
+  if (mb === 0) return undefined;
+  const registers = [registry];
+  const count = new Counter({ name: `${prefix}_buffer_gcs_total`, help: "Young-generation garbage collections run because buffers grew by --buffer-gc-mb (each instead of a share of a full collection)", registers });
+  const seconds = new Counter({ name: `${prefix}_buffer_gc_seconds_total`, help: `Time the service thread spent in the collections of ${prefix}_buffer_gcs_total`, registers });
+  const listener = (ms: number) => {
+    count.inc();
+    seconds.inc(ms / 1000);
+  };
+  if (!shared) {
+    const listeners = new Set<(ms: number) => void>();
+    shared = { listeners, gc: new BufferGc({ thresholdBytes: mb * 1024 * 1024, onCollect: (ms) => listeners.forEach((l) => l(ms)) }).start() };
+  }
+  const own = shared;
+  own.listeners.add(listener);
+  return {
+    stop() {
+      own.listeners.delete(listener);
+      if (own.listeners.size === 0 && shared === own) {
+        own.gc.stop();
+        shared = undefined;
+      }
+    },
+  };
 }

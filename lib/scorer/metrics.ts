@@ -24,8 +24,6 @@ export interface ScorerMetrics {
   countDecisionClassify(outcome: InlineOutcome, classified: number): void;
   /** One scoring call's prediction cache hits and misses (prediction-cache.ts). */
   countPredictionCache(hits: number, misses: number): void;
-  /** One young-generation collection run by --buffer-gc-mb, with its duration. */
-  countBufferGc(ms: number): void;
 }
 
 /** "REGIME_MEMORY_BANDWIDTH_SATURATED" -> "memory_bandwidth_saturated"; never classified -> "unclassified". */
@@ -78,8 +76,6 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
   });
   const decisionCalls = new Counter({ name: "overseer_scorer_decision_classify_calls_total", help: "Score/Filter/Explain calls by their decision-time classification outcome (ok, timeout, error, cooldown, none = no candidate waited, disabled, throttled = inside --decision-classify-interval: pending candidates, if any, scored with their cached regime)", labelNames: ["outcome"] as const, registers: reg });
   const decisionNodes = new Counter({ name: "overseer_scorer_decision_classified_nodes_total", help: "Nodes classified by regime-svc inside a Score/Filter/Explain call", registers: reg });
-  const bufferGcs = new Counter({ name: "overseer_scorer_buffer_gcs_total", help: "Young-generation garbage collections run because buffers grew by --buffer-gc-mb (each instead of a share of a full collection)", registers: reg });
-  const bufferGcSeconds = new Counter({ name: "overseer_scorer_buffer_gc_seconds_total", help: "Time the service thread spent in the collections of overseer_scorer_buffer_gcs_total", registers: reg });
   new Gauge({ name: "overseer_scorer_recent_placements", help: "Placements charged conservatively because the counters do not show them yet", registers: reg, collect() { this.set(recent.count()); } });
   return {
     service: createServiceMetrics(registry, "scorer"),
@@ -102,10 +98,6 @@ export function createScorerMetrics(registry: Registry, store: NodeStateStore, r
     countPredictionCache(hits, misses) {
       if (hits > 0) cacheHits.inc(hits);
       if (misses > 0) cacheMisses.inc(misses);
-    },
-    countBufferGc(ms) {
-      bufferGcs.inc();
-      bufferGcSeconds.inc(ms / 1000);
     },
   };
 }

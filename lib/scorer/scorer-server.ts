@@ -4,7 +4,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { BundleHolder, type LogFn } from "../bundle/bundle-holder.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { startMetricsServer } from "../metrics/http-server.js";
-import { BufferGc } from "../runtime/buffer-gc.js";
+import { startBufferGc } from "../runtime/buffer-gc.js";
 import { SCORER_FLAGS, type ScorerConfig } from "./config.js";
 import { createDecisionClassifier } from "./decision-classify.js";
 import { createScorerMetrics } from "./metrics.js";
@@ -133,7 +133,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   if (holder.current()) setServing(true);
   const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics, (fn) => classifiedListeners.push(fn)) : undefined;
   const bufferGcMb = cfg.bufferGcMb ?? SCORER_FLAGS.bufferGcMb.default!;
-  const bufferGc = bufferGcMb > 0 ? new BufferGc({ thresholdBytes: bufferGcMb * 1024 * 1024, onCollect: (ms) => metrics.countBufferGc(ms) }).start() : undefined;
+  const bufferGc = startBufferGc(bufferGcMb, registry, "overseer_scorer");
   const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });
   return {
     grpcPort: grpcServer.port,
