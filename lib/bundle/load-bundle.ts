@@ -34,7 +34,11 @@ export interface LoadOptions {
 export interface InterferenceOutput {
   slowdown: Float32Array;
   upper: Float32Array;
-  /** A donated input handed back after the run (the same view, usable again); undefined when not donated. */
+  /**
+   * A donated input handed back after the run (the same view, usable again; its contents are not
+   * kept: the worker writes the outputs over its start, so `slowdown` and `upper` may be views of
+   * it and must be read before it is reused); undefined when not donated.
+   */
   input?: Float32Array;
 }
 
@@ -56,7 +60,8 @@ export interface ModelBundle {
    * `rows` x (2F+P+R) input -> slowdown and upper bound per row. With `donate` the caller lends
    * the array for the run: it may be detached until the answer (the worker runner transfers its
    * buffer instead of a copy; the input may be a view of a larger buffer, from its start) and comes
-   * back as `input` of the output for the caller to reuse.
+   * back as `input` of the output for the caller to reuse once it has read the outputs (they may
+   * be written into it).
    */
   predict(input: Float32Array, rows: number, donate?: boolean): Promise<InterferenceOutput>;
   release(): Promise<void>;

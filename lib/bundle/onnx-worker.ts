@@ -21,14 +21,27 @@ parentPort.on("message", async (m) => {
       const out = await s.run({ [m.input]: new ort.Tensor("float32", m.data, m.dims) }, m.fetches);
       const result = {};
       const transfer = [];
-      // A donated input goes back to the caller (transferred, no copy) for its next run.
+      // A donated input goes back to the caller (transferred, no copy) for its next run, and carries
+      // the outputs: they are written over its start (the rows are consumed), so the answer adds no
+      // new buffer. Outputs that do not fit are copied into buffers of their own.
       const input = m.giveBack ? m.data : undefined;
       if (input) transfer.push(input.buffer);
+      const room = input ? input.buffer.byteLength >> 2 : 0;
+      let at = 0;
       for (const k of m.fetches) {
         const t = out[k];
-        const data = t && t.type === "float32" ? t.data.slice() : null;
+        let data = null;
+        if (t && t.type === "float32") {
+          if (at + t.data.length <= room) {
+            data = new Float32Array(input.buffer, at * 4, t.data.length);
+            data.set(t.data);
+            at += t.data.length;
+          } else {
+            data = t.data.slice();
+            transfer.push(data.buffer);
+          }
+        }
         result[k] = { type: t ? t.type : "missing", dims: t ? t.dims : [], data };
-        if (data) transfer.push(data.buffer);
       }
       parentPort.postMessage({ id: m.id, ok: true, result, input }, transfer);
     } else if (m.type === "release") {
@@ -108,6 +121,7 @@ export class OnnxWorker {
     // `donate`: the caller does not touch `data` until the run answers, so its whole buffer is
     // transferred as is (no copy; detached meanwhile) and transferred back with the answer as
     // `input` (the same view), for the caller to reuse. Only for a view starting at its buffer's start.
+    // The outputs then come back as views of that buffer (written over the input's first floats).
     const own = donate && data.byteOffset === 0;
     const sent = own ? data : data.slice();
     const r = await this.call<{ result: Record<string, WorkerTensor>; input?: Float32Array }>({ type: "run", name, input, data: sent, dims, fetches, giveBack: own }, [sent.buffer as ArrayBuffer]);

@@ -379,12 +379,13 @@ export async function scoreCandidates(ctx: ScoringContext, bundle: ModelBundle, 
   if (plan.rows > 0) {
     const scratch = ctx.inputScratch;
     const input = fillInput(plan, bundle, prof, ctx.store.slab, scratch ? scratch.take(plan.rows * bundle.interferenceWidth) : new Float32Array(plan.rows * bundle.interferenceWidth));
-    // Lent to the model (no copy to the inference worker), handed back with the answer for the next call.
+    // Lent to the model (no copy to the inference worker), handed back with the answer (which it
+    // may carry: decide reads the outputs before the buffer goes back for the next call).
     out = await bundle.predict(input, plan.rows, true);
-    scratch?.give(out.input);
   }
   // Outputs are stored with the slot versions read in planRows: a state written during the await
   // has moved the version on, so its slot's entry is never served for the new state.
   decide(plan, out, ctx.params, table);
+  ctx.inputScratch?.give(out.input);
   return new EngineRun(plan, nodeNames, ctx.params, profile, m.version, ctx.planScratch);
 }
