@@ -19,9 +19,10 @@ import {
   type ScoreNodesRequest,
   type ScoreNodesResponse,
 } from "../gen/overseer/v1/scorer_service.js";
-import { frameMessage } from "../lib/extender/grpc-wire.js";
+import { frameMessage, GrpcCallFailure } from "../lib/extender/grpc-wire.js";
 import { createH2ScorerBackend } from "../lib/extender/h2-scorer-backend.js";
 import { H2UnaryClient } from "../lib/extender/h2-unary-client.js";
+import { encodeNamesRequest } from "../lib/scorer/score-nodes-codec.js";
 import { BackendCallError, createGrpcScorerBackend, isBackendDown, type ScorerBackend } from "../lib/extender/scorer-backend.js";
 import { ScoreNodesResponse as ScoreNodesResponseCodec } from "../gen/overseer/v1/scorer_service.js";
 import { tableFilter, tableScores } from "./extender-fixtures.js";
@@ -174,6 +175,24 @@ describe("h2 client against a grpc-js ScorerService", () => {
       expect(big).toEqual(await viaGrpcJs.scoreNodes(REQ, 5000));
     } finally {
       viaGrpcJs.close();
+    }
+  });
+
+  it("callFramed sends a message already behind its gRPC prefix as call() does; a wrong prefix never leaves the client", async () => {
+    server.behaviour = "ok";
+    const client = new H2UnaryClient({ address: server.address });
+    try {
+      const path = "/overseer.v1.ScorerService/ScoreNodes";
+      const message = encodeNamesRequest(REQ);
+      const viaCall = await client.call(path, message, 2000);
+      expect(await client.callFramed(path, encodeNamesRequest(REQ, true), 2000)).toEqual(viaCall);
+      for (const bad of [Buffer.alloc(3), Buffer.concat([Buffer.from([1, 0, 0, 0, message.length]), message]), frameMessage(message).subarray(0, 20)]) {
+        const err = await rejection(client.callFramed(path, bad, 2000), GrpcCallFailure);
+        expect(err.code).toBe(grpc.status.INTERNAL);
+        expect(err.message).toMatch(/not one uncompressed gRPC message/);
+      }
+    } finally {
+      client.close();
     }
   });
 

@@ -37,6 +37,7 @@ import {
 import { FrameReader, type FrameReaderStats } from "./h2-frame-reader.js";
 import { HeaderBlockAssembler } from "./h2-header-block.js";
 import { dataFramesSize, headerFramesSize, writeDataFrames, writeHeaderFrames } from "./h2-request-frames.js";
+import { WriteBuffers } from "./write-buffers.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder, HpackError, type HeaderList } from "./hpack.js";
 
 /** Receives what happens on one stream. Exactly one of onEnd / onAbort is called, once. */
@@ -129,6 +130,8 @@ export class H2Connection {
   // liveness PING
   private pingTimer: NodeJS.Timeout | undefined;
   private pingData: Buffer | undefined;
+  /** Request frames are written from reused memory. */
+  private readonly out = new WriteBuffers();
 
   constructor(private readonly opts: H2ConnectionOptions) {
     this.nextStreamId = opts.firstStreamId ?? 1;
@@ -253,10 +256,10 @@ export class H2Connection {
     // How much body goes out now (windows permitting), in frames of at most peerMaxFrame.
     const bodyNow = Math.min(s.body.length, Math.max(0, Math.min(this.connSendWindow, s.sendWindow)));
     const endNow = bodyNow === s.body.length;
-    const out = Buffer.allocUnsafe(headerFramesSize(hbLen, this.peerMaxFrame) + dataFramesSize(bodyNow, endNow, this.peerMaxFrame));
+    const out = this.out.take(headerFramesSize(hbLen, this.peerMaxFrame) + dataFramesSize(bodyNow, endNow, this.peerMaxFrame));
     const pos = writeHeaderFrames(out, 0, s.id, hb1, hb2, this.peerMaxFrame);
     this.fillData(s, out, pos, bodyNow, endNow);
-    this.socket.write(out);
+    this.out.write(this.socket, out);
     if (!endNow) this.blocked.push(s);
   }
 
@@ -281,9 +284,9 @@ export class H2Connection {
           continue;
         }
         const end = n === left;
-        const out = Buffer.allocUnsafe(dataFramesSize(n, end, this.peerMaxFrame));
+        const out = this.out.take(dataFramesSize(n, end, this.peerMaxFrame));
         this.fillData(s, out, 0, n, end);
-        this.socket.write(out);
+        this.out.write(this.socket, out);
         progressed = true;
         if (end) this.blocked.splice(i, 1);
         else i++;

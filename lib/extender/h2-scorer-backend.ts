@@ -35,7 +35,8 @@ export function createH2ScorerBackend(opts: H2ScorerBackendOptions): ScorerBacke
   const serverAddress = opts.address.slice(0, sep).replace(/^\[|\]$/g, "");
   const serverPort = Number(opts.address.slice(sep + 1));
 
-  async function call<Res>(method: string, request: Uint8Array, deadlineMs: number, decode: (b: Buffer) => Res): Promise<Res> {
+  /** `framed`: the request behind its gRPC prefix (encodeNamesRequest(req, true)). */
+  async function call<Res>(method: string, framed: Buffer, deadlineMs: number, decode: (b: Buffer) => Res): Promise<Res> {
     const parent = context.active();
     const span: Span = tracer().startSpan(`grpc.${SERVICE}/${method}`, { kind: SpanKind.CLIENT }, parent);
     const recording = span.isRecording();
@@ -47,7 +48,7 @@ export function createH2ScorerBackend(opts: H2ScorerBackendOptions): ScorerBacke
       propagation.inject(trace.setSpan(parent, span), headers);
     }
     try {
-      const bytes = await client.call(`/${SERVICE}/${method}`, request, deadlineMs, headers);
+      const bytes = await client.callFramed(`/${SERVICE}/${method}`, framed, deadlineMs, headers);
       let res: Res;
       try {
         res = decode(bytes);
@@ -69,8 +70,8 @@ export function createH2ScorerBackend(opts: H2ScorerBackendOptions): ScorerBacke
   }
 
   return {
-    scoreNodes: (req, deadlineMs) => call("ScoreNodes", encodeNamesRequest(req), deadlineMs, decodeScoreNodesResponse),
-    filterNodes: (req, deadlineMs) => call("FilterNodes", encodeNamesRequest(req), deadlineMs, (b) => FilterNodesResponse.decode(b)),
+    scoreNodes: (req, deadlineMs) => call("ScoreNodes", encodeNamesRequest(req, true), deadlineMs, decodeScoreNodesResponse),
+    filterNodes: (req, deadlineMs) => call("FilterNodes", encodeNamesRequest(req, true), deadlineMs, (b) => FilterNodesResponse.decode(b)),
     close: () => client.close(),
   };
 }

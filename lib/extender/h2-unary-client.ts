@@ -90,6 +90,18 @@ export class H2UnaryClient {
    * with the serialized response message; rejects with GrpcCallFailure.
    */
   call(path: string, message: Uint8Array, deadlineMs: number, extraHeaders?: Record<string, string>): Promise<Buffer> {
+    return this.callWithBody(path, frameMessage(message), deadlineMs, extraHeaders);
+  }
+
+  /** call() with the message already behind its 5-byte gRPC prefix (sent as is: no copy). */
+  callFramed(path: string, framed: Buffer, deadlineMs: number, extraHeaders?: Record<string, string>): Promise<Buffer> {
+    if (framed.length < 5 || framed[0] !== 0 || framed.readUInt32BE(1) !== framed.length - 5) {
+      return Promise.reject(new GrpcCallFailure(GrpcCode.INTERNAL, `callFramed: not one uncompressed gRPC message (${framed.length} octets)`));
+    }
+    return this.callWithBody(path, framed, deadlineMs, extraHeaders);
+  }
+
+  private callWithBody(path: string, body: Buffer, deadlineMs: number, extraHeaders: Record<string, string> | undefined): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       let conn: H2Connection;
       try {
@@ -101,7 +113,7 @@ export class H2UnaryClient {
       const call = new UnaryCall(this, resolve, reject, deadlineMs);
       call.headerBlock = this.pathBlock(path);
       call.headerBlock2 = this.variableBlock(deadlineMs, extraHeaders);
-      call.body = frameMessage(message);
+      call.body = body;
       call.start(conn);
     });
   }

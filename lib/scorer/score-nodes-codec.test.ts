@@ -24,6 +24,13 @@ describe("ScoreNodesRequest codec", () => {
     expect(decodeScoreNodesRequest(new Uint8Array(bytes))).toEqual(ScoreNodesRequest.decode(bytes));
   });
 
+  it.each(requests)("%s: the gRPC-framed encoding is the 5-byte prefix and the same message", (_n, msg) => {
+    const plain = encodeNamesRequest(msg);
+    const framed = encodeNamesRequest(msg, true);
+    expect(framed.subarray(0, 5)).toEqual(Buffer.from([0, ...[24, 16, 8, 0].map((s) => (plain.length >>> s) & 0xff)]));
+    expect(framed.subarray(5).equals(plain)).toBe(true);
+  });
+
   it("FilterNodesRequest has the same fields and decodes the same", () => {
     const bytes = Buffer.from(FilterNodesRequest.encode({ workload, nodeNames: ["a", "b"] }).finish());
     expect(decodeNamesRequest(bytes, (b) => FilterNodesRequest.decode(b))).toEqual(FilterNodesRequest.decode(bytes));

@@ -152,13 +152,22 @@ function encodeNames(names: readonly string[]): Buffer {
   return buf;
 }
 
-/** Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder. */
-export function encodeNamesRequest(msg: NamesRequest): Buffer {
+/**
+ * Encodes ScoreNodesRequest / FilterNodesRequest, byte-identical to the generated encoder;
+ * `grpcFramed`: behind the 5-byte gRPC message prefix (one buffer for the wire, no second copy).
+ */
+export function encodeNamesRequest(msg: NamesRequest, grpcFramed = false): Buffer {
   const w = msg.workload !== undefined ? WorkloadSpec.encode(msg.workload).finish() : undefined;
   const names = encodeNames(msg.nodeNames);
   const total = (w ? 1 + varintSize(w.length) + w.length : 0) + names.length + (msg.scoresOnly ? 2 : 0);
-  const buf = Buffer.allocUnsafe(total);
+  const buf = Buffer.allocUnsafe(grpcFramed ? 5 + total : total);
   let off = 0;
+  if (grpcFramed) {
+    // gRPC length prefix (not compressed), so the HTTP/2 client sends this buffer as is.
+    buf[0] = 0;
+    buf.writeUInt32BE(total, 1);
+    off = 5;
+  }
   if (w) {
     buf[off++] = 0x0a;
     off = writeVarint(buf, off, w.length);
