@@ -8,7 +8,7 @@
 // many (IngestNodeStatesRequest.states). Prints ratios measured in this run.
 //   node dist/bench/score-nodes.js [--bundle-dir models/default] [--ingest-seconds 5] [--ingest-streams 16] [--ingest-batch 64] [--sizes 100,1000,5000] [--scores-only]
 //     [--churn-per-node-hz 1 (0 skips the steady-state run)] [--regime-flush-ms 1000] [--prediction-cache-profiles 32 (0: cache off)] [--skip-ingest]
-//     [--iterations N (calls per row for every size; default 300 / 150 / 60 for 100 / 1,000 / 5,000)] [--buffer-gc-mb 4 (scorer-svc's flag; 0 = off)]
+//     [--iterations N (calls per row for every size; default 300)] [--buffer-gc-mb 4 (scorer-svc's flag; 0 = off)]
 import * as grpc from "@grpc/grpc-js";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
@@ -31,7 +31,8 @@ const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
 };
-const ITERATIONS: Record<number, number> = { 100: 300, 1000: 150, 5000: 60 };
+/** Calls per row: the p99 of 300 calls is the third slowest (of 60, as before, it was the slowest call, one pause). */
+const DEFAULT_ITERATIONS = 300;
 const quiet = () => {};
 const CHURN_FIRST_SEQUENCE = 1_000_000_000;
 
@@ -67,7 +68,6 @@ async function main() {
   const batch = Number(arg("ingest-batch", "64"));
   if (!Number.isInteger(batch) || batch < 2) throw new Error(`--ingest-batch must be an integer >= 2 (states per message in the batched runs), got ${arg("ingest-batch", "64")}`);
   const SIZES = arg("sizes", "100,1000,5000").split(",").map(Number);
-  // Calls per row; by default fewer for bigger sizes (then a p99 of 60 calls is the slowest one).
   const itersOverride = process.argv.includes("--iterations") ? Number(arg("iterations", "")) : undefined;
   if (itersOverride !== undefined && !(Number.isInteger(itersOverride) && itersOverride >= 20)) throw new Error("--iterations must be an integer >= 20");
   // --scores-only: ask for packed scores only, as the extender does (no per-node NodeScore messages).
@@ -174,7 +174,7 @@ async function main() {
   const table = async (key: "cold" | "steady" | "churnCold", cold: boolean) => {
     console.log(header);
     for (const n of SIZES) {
-      const iters = itersOverride ?? ITERATIONS[n] ?? 60;
+      const iters = itersOverride ?? DEFAULT_ITERATIONS;
       const r = await measure(n, cold, iters);
       summary[n]![key] = r;
       console.log(line(n, iters, r));

@@ -2,10 +2,11 @@
 // outputs handed over from the inference worker) allocated since the last full collection against
 // the old generation's limit. Dead buffers are freed by young-generation collections (scavenges),
 // but a service whose JavaScript allocates little between requests sees few scavenges: the dead
-// buffers pile up until V8 starts a full mark-compact for them. At 5,000 candidates one ScoreNodes
-// call leaves about 175 KB of buffers and hardly any other garbage, so scorer-svc ran a mark-compact
-// every 50-150 calls, each a pause of several milliseconds plus incremental marking steps on the
-// service thread (docs/services.md, "Buffers and full collections").
+// buffers pile up until V8 starts a full mark-compact for them. A cold ScoreNodes of 5,000
+// candidates leaves a 5,000-name request read in chunks and joined by grpc-js, and hardly any other
+// garbage, so scorer-svc ran a mark-compact every second or so, each a pause of several
+// milliseconds plus incremental marking steps on the service thread (docs/services.md, "Buffers
+// and full collections").
 //
 // BufferGc watches the isolate's external (buffer) memory and runs a young-generation collection once
 // it has grown by a threshold since the lowest level seen: a scavenge with a small young generation
