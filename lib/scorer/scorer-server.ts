@@ -132,9 +132,9 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
   await holder.start();
   if (holder.current()) setServing(true);
   const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics, (fn) => classifiedListeners.push(fn)) : undefined;
-  const bufferGcMb = cfg.bufferGcMb ?? SCORER_FLAGS.bufferGcMb.default!;
-  const bufferGc = startBufferGc(bufferGcMb, registry, "overseer_scorer");
   const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });
+  // Last: nothing after it can fail and leave the collector running for a service that never started.
+  const bufferGc = startBufferGc(cfg.bufferGcMb ?? SCORER_FLAGS.bufferGcMb.default!, registry, "overseer_scorer");
   return {
     grpcPort: grpcServer.port,
     metricsPort: metricsServer.port,
