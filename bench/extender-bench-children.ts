@@ -147,7 +147,7 @@ async function regimeMain(a: { onnxThreads: number; bundleDir?: string }): Promi
 
 async function scorerMain(a: { nodes: number; onnxThreads: number; regime?: RegimeChildInfo; decisionClassifyMax?: number; bufferGcMb?: number }): Promise<void> {
   const fake = await startConstantScorer();
-  const real = a.regime ? await startRealScorer(a.nodes, a.onnxThreads, undefined, a.decisionClassifyMax, a.regime, a.bufferGcMb) : undefined;
+  const real = a.regime ? await startRealScorer(a.nodes, a.onnxThreads, undefined, { decisionClassifyMax: a.decisionClassifyMax, remoteRegime: a.regime, bufferGcMb: a.bufferGcMb }) : undefined;
   const info: ScorerChildInfo = {
     fakeAddress: fake.address,
     realAddress: real?.address,

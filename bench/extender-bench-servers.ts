@@ -119,18 +119,17 @@ export async function startRealRegime(onnxThreads: number, bundleDir: string | u
 
 /**
  * scorer-svc with a real regime-svc and the bundle (or the synthetic test bundle), fed
- * node-0..node-N-1. `regime`: a regime-svc running elsewhere (its own process, as deployed) whose
- * bundle scorer-svc loads too; undefined: one is started here, in this process.
- * `decisionClassifyMax` undefined: scorer-svc's default (--decision-classify-max); `bufferGcMb` likewise (--buffer-gc-mb).
+ * node-0..node-N-1. `remoteRegime`: a regime-svc running elsewhere (its own process, as deployed)
+ * whose bundle scorer-svc loads too; undefined: one is started here, in this process.
+ * `decisionClassifyMax` and `bufferGcMb` undefined: scorer-svc's defaults (--decision-classify-max, --buffer-gc-mb).
  */
 export async function startRealScorer(
   nodes: number,
   onnxThreads: number,
   bundleDir: string | undefined,
-  decisionClassifyMax?: number,
-  remoteRegime?: { address: string; bundleDir: string; bundleSource: string },
-  bufferGcMb?: number,
+  o: { decisionClassifyMax?: number; remoteRegime?: { address: string; bundleDir: string; bundleSource: string }; bufferGcMb?: number } = {},
 ): Promise<RealScorer> {
+  const { decisionClassifyMax, remoteRegime, bufferGcMb } = o;
   const own = remoteRegime ? undefined : await startRealRegime(onnxThreads, bundleDir);
   const regime = (remoteRegime ?? own)!;
   const scorer = await startScorerService({

@@ -309,7 +309,7 @@ async function inProcessLayout(opts: Options): Promise<Layout> {
   const argv = ["--listen", "127.0.0.1:0", "--breaker-failures", "1000000"];
   const start = (address: string, transport: ScorerTransport) =>
     startExtender(parseExtenderConfig([...argv, "--scorer-address", address, "--scorer-transport", transport], {}), { registry: new Registry(), logger: silentLogger });
-  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, opts.decisionClassifyMax, undefined, opts.bufferGcMb) : undefined;
+  const real: RealScorer | undefined = opts.withScorer ? await startRealScorer(Math.max(...opts.sizes), opts.onnxThreads, opts.bundleDir, { decisionClassifyMax: opts.decisionClassifyMax, bufferGcMb: opts.bufferGcMb }) : undefined;
   const running: { transport: ScorerTransport; fake: Extender; real: Extender | undefined }[] = [];
   for (const transport of opts.transports) running.push({ transport, fake: await start(fake.address, transport), real: real ? await start(real.address, transport) : undefined });
   const degradedIn = async (ext: Extender | undefined) => /_total\{/.test(ext ? await ext.registry.getSingleMetricAsString("overseer_extender_degraded_total") : "");

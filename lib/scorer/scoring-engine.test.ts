@@ -21,6 +21,17 @@ beforeAll(async () => {
 });
 afterAll(async () => bundle?.release());
 
+/** A store with four fresh nodes a..d (memory bandwidth rising 0, 0.2, 0.4, 0.6), no placements, the usual params. */
+function fourNodes() {
+  const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
+  const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
+  const params = { freshnessMs: 10_000, worstSlowdown: 2 };
+  const names = ["a", "b", "c", "d"];
+  const fresh = new Date(NOW - 100);
+  names.forEach((n, i) => store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } })));
+  return { store, recent, params, names };
+}
+
 describe("scoreCandidates: packed scores and bases", () => {
   it("match the per-node results for unknown, stale, absent-feature, model, cached, charged, unclassified and model-error nodes", async () => {
     const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
@@ -75,12 +86,7 @@ describe("scoreCandidates: packed scores and bases", () => {
   });
 
   it("scores the same from a reused input buffer full of garbage (hypothesis, charged and plain rows all rewritten)", async () => {
-    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
-    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
-    const params = { freshnessMs: 10_000, worstSlowdown: 2 };
-    const fresh = new Date(NOW - 100);
-    const names = ["a", "b", "c", "d"];
-    names.forEach((n, i) => store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } })));
+    const { store, recent, params, names } = fourNodes();
     const probabilities = [{ regime: Regime.REGIME_MIXED, probability: 0.6 }, { regime: Regime.REGIME_CORE_BOUND, probability: 0.4 }];
     store.setRegime("a", 1, store.get("a")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
     store.setRegime("b", 1, store.get("b")!.agentStartedAtMs, { regime: Regime.REGIME_MIXED, confidence: 0.6, probabilities, modelVersion: "v" });
@@ -102,15 +108,8 @@ describe("scoreCandidates: packed scores and bases", () => {
 
 describe("scoreCandidates: reused plan memory", () => {
   it("concurrent runs get their own lists, score as without the pool, and keep results read before release", async () => {
-    const store = new NodeStateStore({ maxNodes: 100, now: () => NOW });
-    const recent = new RecentPlacements({ settleMs: 30_000, maxPerNode: 16, now: () => NOW });
-    const params = { freshnessMs: 10_000, worstSlowdown: 2 };
-    const fresh = new Date(NOW - 100);
-    const names = ["a", "b", "c", "d"];
-    names.forEach((n, i) => {
-      store.upsert(nodeState(n, { observedAt: fresh, features: { mem_bandwidth_fraction_of_peak: 0.2 * i } }));
-      store.setRegime(n, 1, store.get(n)!.agentStartedAtMs, { regime: Regime.REGIME_QUIET, confidence: 1, probabilities: [{ regime: Regime.REGIME_QUIET, probability: 1 }], modelVersion: "v" });
-    });
+    const { store, recent, params, names } = fourNodes();
+    for (const n of names) store.setRegime(n, 1, store.get(n)!.agentStartedAtMs, { regime: Regime.REGIME_QUIET, confidence: 1, probabilities: [{ regime: Regime.REGIME_QUIET, probability: 1 }], modelVersion: "v" });
     const workload = { podNamespace: "ns", podName: "x", podUid: "x", workloadClass: [...bundle.manifest.workloadProfiles.keys()][0]!, maxSlowdown: 0 };
     const want = await scoreCandidates({ store, recent, params }, bundle, workload, names, NOW);
     const planScratch = new PlanScratch();
