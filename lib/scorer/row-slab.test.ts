@@ -24,6 +24,19 @@ describe("RowSlab", () => {
     expect(s.offset(3)).toBe(2);
   });
 
+  it("gives each chunk's memory as 32-bit integers too: a row copied through them keeps every bit", () => {
+    const s = new RowSlab(2, 1);
+    const slots = [s.alloc(), s.alloc(), s.alloc()];
+    s.view(slots[2]!).set([-0, 1.5]);
+    const bits = s.bitChunk(slots[2]!);
+    expect(bits.buffer).toBe(s.chunk(slots[2]!).buffer);
+    expect(bits).not.toBe(s.bitChunk(slots[0]!));
+    const copy = new Float32Array(2);
+    new Int32Array(copy.buffer).set(bits.subarray(s.offset(slots[2]!), s.offset(slots[2]!) + 2));
+    expect(Object.is(copy[0], -0)).toBe(true);
+    expect(copy[1]).toBe(1.5);
+  });
+
   it("reuses a released slot, zeroed", () => {
     const s = new RowSlab(2);
     const a = s.alloc();

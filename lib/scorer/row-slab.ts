@@ -10,6 +10,8 @@
 import { growTyped } from "./grow-typed.js";
 export class RowSlab {
   private readonly chunks: Float32Array[] = [];
+  /** The same chunks as 32-bit integers: rows copied as bits skip two float conversions per value. */
+  private readonly bitChunks: Int32Array[] = [];
   private next = 0;
   private readonly free: number[] = [];
   private readonly shift: number;
@@ -37,7 +39,11 @@ export class RowSlab {
       return reused;
     }
     const slot = this.next++;
-    if (slot >>> this.shift === this.chunks.length) this.chunks.push(new Float32Array(this.width << this.shift));
+    if (slot >>> this.shift === this.chunks.length) {
+      const chunk = new Float32Array(this.width << this.shift);
+      this.chunks.push(chunk);
+      this.bitChunks.push(new Int32Array(chunk.buffer));
+    }
     this.versionBySlot = growTyped(this.versionBySlot, slot + 1);
     this.touch(slot);
     return slot;
@@ -73,6 +79,11 @@ export class RowSlab {
   /** The chunk holding `slot`'s row; the row starts at offset(slot). */
   chunk(slot: number): Float32Array {
     return this.chunks[slot >>> this.shift]!;
+  }
+
+  /** chunk(slot) as 32-bit integers (the same memory), for copying rows bit for bit. */
+  bitChunk(slot: number): Int32Array {
+    return this.bitChunks[slot >>> this.shift]!;
   }
 
   offset(slot: number): number {
