@@ -16,6 +16,8 @@ interface CallRequest {
   n: number;
   workload: WorkloadSpec;
   scoresOnly: boolean;
+  /** Index into the caller's addresses. */
+  target: number;
 }
 
 interface CallAnswer {
@@ -43,17 +45,20 @@ export class ScoreNodesCaller {
     });
   }
 
-  /** A caller of scorer-svc at `address` whose candidate lists are prefixes of `names`. */
-  static start(address: string, names: readonly string[]): ScoreNodesCaller {
-    return new ScoreNodesCaller(new Worker(new URL(import.meta.url), { workerData: { role: "score-nodes-caller", address, names: [...names] } }));
+  /**
+   * A caller of the ScoreNodes servers at `addresses` (scorer-svc first; one client connection each)
+   * whose candidate lists are prefixes of `names`.
+   */
+  static start(addresses: readonly string[], names: readonly string[]): ScoreNodesCaller {
+    return new ScoreNodesCaller(new Worker(new URL(import.meta.url), { workerData: { role: "score-nodes-caller", addresses: [...addresses], names: [...names] } }));
   }
 
-  /** One ScoreNodes call for the first `n` names; resolves with its latency (ms) and answer size. */
-  call(n: number, workload: WorkloadSpec, scoresOnly: boolean): Promise<{ ms: number; count: number }> {
+  /** One ScoreNodes call for the first `n` names to addresses[target]; resolves with its latency (ms) and answer size. */
+  call(n: number, workload: WorkloadSpec, scoresOnly: boolean, target = 0): Promise<{ ms: number; count: number }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, n, workload, scoresOnly } satisfies CallRequest);
+      this.worker.postMessage({ id, n, workload, scoresOnly, target } satisfies CallRequest);
     });
   }
 
@@ -62,13 +67,15 @@ export class ScoreNodesCaller {
   }
 }
 
-function callerWorker(d: { address: string; names: string[] }): void {
-  const backend = createH2ScorerBackend({ address: d.address });
+function callerWorker(d: { addresses: string[]; names: string[] }): void {
+  const backends = d.addresses.map((address) => createH2ScorerBackend({ address }));
   const lists = new Map<number, readonly string[]>();
   parentPort!.on("message", async (m: CallRequest) => {
     try {
       let list = lists.get(m.n);
       if (!list) lists.set(m.n, (list = Object.freeze(d.names.slice(0, m.n))));
+      const backend = backends[m.target];
+      if (!backend) throw new Error(`no address ${m.target}`);
       const t0 = performance.now();
       const r = await backend.scoreNodes({ workload: m.workload, nodeNames: list as string[], scoresOnly: m.scoresOnly }, 60_000);
       const ms = performance.now() - t0;
@@ -79,4 +86,4 @@ function callerWorker(d: { address: string; names: string[] }): void {
   });
 }
 
-if (!isMainThread && workerData?.role === "score-nodes-caller") callerWorker(workerData as { address: string; names: string[] });
+if (!isMainThread && workerData?.role === "score-nodes-caller") callerWorker(workerData as { addresses: string[]; names: string[] });
