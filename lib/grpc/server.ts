@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { reflectionIndex } from "./descriptors.js";
+import { DEFAULT_RECEIVE_WINDOWS, checkReceiveWindows, widenReceiveWindows, type ReceiveWindows } from "./receive-windows.js";
 import { addReflection } from "./reflection.js";
 
 export interface ServiceRegistration {
@@ -17,18 +18,24 @@ export interface GrpcServerOptions {
   /** Largest accepted request message (bytes). */
   maxReceiveMessageBytes?: number;
   credentials?: grpc.ServerCredentials;
+  /** HTTP/2 receive windows of each connection (receive-windows.ts); default 1 MiB per stream, 4 MiB per connection. */
+  receiveWindows?: ReceiveWindows;
 }
 
 export interface RunningGrpcServer {
   server: grpc.Server;
   port: number;
   setServing(serviceName: string, serving: boolean): void;
+  /** False when grpc-js's HTTP/2 servers could not be reached: connections keep 64 KiB windows. */
+  receiveWindowsWidened: boolean;
   shutdown(graceMs?: number): Promise<void>;
 }
 
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const windows = opts.receiveWindows ?? DEFAULT_RECEIVE_WINDOWS;
+  checkReceiveWindows(windows);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     // No channelz service is exposed; its per-call tracking (timestamps, counters) is pure cost.
@@ -47,6 +54,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p),
     );
   });
+
+  const receiveWindowsWidened = widenReceiveWindows(server, windows);
 
   const serving = new Map<string, boolean>(opts.services.map((s) => [s.name, false]));
   const setServing = (name: string, on: boolean) => {
@@ -71,5 +80,5 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       });
     });
 
-  return { server, port, setServing, shutdown };
+  return { server, port, setServing, receiveWindowsWidened, shutdown };
 }
