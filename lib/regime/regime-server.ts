@@ -51,6 +51,7 @@ export async function startRegimeService(cfg: RegimeServerOptions): Promise<Runn
     maxReceiveMessageBytes: cfg.maxMessageBytes,
   });
   setServing = (on) => grpcServer.setServing(REGIME_SERVICE_NAME, on);
+  if (!grpcServer.receiveWindowsWidened) cfg.log?.("warn", "HTTP/2 receive windows left at 64 KiB (grpc-js keeps its servers elsewhere in this version): large requests wait for window updates", {});
   await holder.start();
   if (holder.current()) setServing(true);
   const metricsServer = await startMetricsServer({ host: cfg.metricsHost, port: cfg.metricsPort, registry, ready: () => holder.current() !== undefined });

@@ -129,6 +129,7 @@ export async function startScorerService(cfg: ScorerServerOptions): Promise<Runn
     maxReceiveMessageBytes: cfg.maxMessageBytes,
   });
   setServing = (on) => grpcServer.setServing(SCORER_SERVICE_NAME, on);
+  if (!grpcServer.receiveWindowsWidened) cfg.log?.("warn", "HTTP/2 receive windows left at 64 KiB (grpc-js keeps its servers elsewhere in this version): large requests wait for window updates", {});
   await holder.start();
   if (holder.current()) setServing(true);
   const stopWatch = cfg.startWatch ? await cfg.startWatch(store, onAccepted, metrics, (fn) => classifiedListeners.push(fn)) : undefined;
