@@ -152,7 +152,6 @@ async function main() {
       bump();
       await caller.call(n, workload, scoresOnly);
       await floorBundle.predict(input, n);
-      if (withTransport) await caller.call(n, workload, scoresOnly, 1);
     }
     const c0 = await cacheHitsMisses();
     const g0 = performance.now();
