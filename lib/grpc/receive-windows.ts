@@ -4,7 +4,7 @@
 // 5,000 nodes is ~60 KB (longer node names: more), and since the server only acknowledges a half
 // window at a time, every such call stopped part-way, a round trip between the processes, before
 // its last octets could be sent. This opens wider windows on every connection, as grpc-java does
-// by default (1 MiB per stream). Memory stays bounded: a stream grpc-js has paused holds at most
+// by default (1 MiB). Memory stays bounded: a stream grpc-js has paused holds at most
 // the stream window, and all streams of a connection together at most the connection window.
 import type * as http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
@@ -16,7 +16,12 @@ export interface ReceiveWindows {
   connectionBytes: number;
 }
 
-export const DEFAULT_RECEIVE_WINDOWS: ReceiveWindows = { streamBytes: 1 << 20, connectionBytes: 4 << 20 };
+/**
+ * grpc-java's default (1 MiB, stream and connection). Not larger: while scorer-svc cannot keep up,
+ * each agent connection may leave up to its connection window unread in the service's memory
+ * before the agent is held back (with thousands of agents, a 4 MiB window would be gigabytes).
+ */
+export const DEFAULT_RECEIVE_WINDOWS: ReceiveWindows = { streamBytes: 1 << 20, connectionBytes: 1 << 20 };
 
 /** The largest window HTTP/2 allows (RFC 9113, 6.9.1). */
 const MAX_WINDOW = 2 ** 31 - 1;

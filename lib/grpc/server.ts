@@ -18,7 +18,7 @@ export interface GrpcServerOptions {
   /** Largest accepted request message (bytes). */
   maxReceiveMessageBytes?: number;
   credentials?: grpc.ServerCredentials;
-  /** HTTP/2 receive windows of each connection (receive-windows.ts); default 1 MiB per stream, 4 MiB per connection. */
+  /** HTTP/2 receive windows of each connection (receive-windows.ts); default 1 MiB per stream and per connection. */
   receiveWindows?: ReceiveWindows;
 }
 
