@@ -10,6 +10,7 @@ import {
   type ScoreNodesResponse,
 } from "../../gen/overseer/v1/scorer_service.js";
 import { decodeScoreNodesResponse, encodeNamesRequest } from "../scorer/score-nodes-codec.js";
+import { CLIENT_RECEIVE_WINDOW_OPTIONS } from "../grpc/receive-windows.js";
 
 /**
  * The generated client with the fast codecs of the hot path's big messages (wire-identical:
@@ -85,6 +86,7 @@ export function createGrpcScorerBackend(opts: GrpcScorerBackendOptions): ScorerB
     "grpc.max_reconnect_backoff_ms": 2000,
     // 5,000 node scores are well below this; a bigger answer means something is wrong.
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    ...CLIENT_RECEIVE_WINDOW_OPTIONS,
     ...HOT_PATH_CHANNEL_OPTIONS,
   });
   const call = <Req, Res>(

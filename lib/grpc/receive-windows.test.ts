@@ -3,6 +3,8 @@ import * as http2 from "node:http2";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScorerServiceClient, ScorerServiceService, type ScoreNodesRequest, type ScoreNodesResponse } from "../../gen/overseer/v1/scorer_service.js";
+import { createRegimeClassifier } from "../scorer/regime-client.js";
+import { createScorerClient } from "../scorer/client.js";
 import { checkReceiveWindows, widenReceiveWindows } from "./receive-windows.js";
 import { startGrpcServer, type RunningGrpcServer } from "./server.js";
 
@@ -83,3 +85,47 @@ describe("HTTP/2 receive windows of our gRPC servers", () => {
     expect(widenReceiveWindows({ http2Servers: new Map() } as unknown as grpc.Server)).toBe(false);
   });
 });
+
+/** A plain HTTP/2 server that answers every call UNIMPLEMENTED and reports the windows the client opened. */
+async function windowsOfClient(connect: (address: string) => { call: () => Promise<unknown>; close: () => void }): Promise<{ stream: number; connection: number }> {
+  const server = http2.createServer();
+  const seen = new Promise<{ stream: number; connection: number }>((resolve) =>
+    server.on("session", (session) => {
+      session.once("remoteSettings", async () => {
+        for (let i = 0; i < 100 && (session.state.remoteWindowSize ?? 0) <= 65_535; i++) await new Promise((r) => setTimeout(r, 10));
+        resolve({ stream: session.remoteSettings.initialWindowSize ?? 65_535, connection: session.state.remoteWindowSize ?? 0 });
+      });
+    }),
+  );
+  server.on("stream", (stream) => stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12" }, { endStream: true }));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  const client = connect(`127.0.0.1:${port}`);
+  try {
+    await client.call().catch(() => undefined);
+    return await seen;
+  } finally {
+    client.close();
+    server.close();
+  }
+}
+
+describe("receive windows of our grpc-js clients", () => {
+  it("scorer-svc's regime-svc client opens 1 MiB for its answers (grpc-js would leave 64 KiB)", async () => {
+    const w = await windowsOfClient((a) => {
+      const c = createRegimeClassifier(a, 2000);
+      return { call: () => c.classify([]), close: () => c.close() };
+    });
+    expect(w).toEqual({ stream: 1 << 20, connection: 1 << 20 });
+  });
+
+  it("the scorer client helper opens 1 MiB too (full answers for thousands of nodes)", async () => {
+    const w = await windowsOfClient((a) => {
+      const c = createScorerClient(a);
+      return { call: () => c.scoreNodes({ workload: undefined, nodeNames: ["n"], scoresOnly: false }), close: () => c.close() };
+    });
+    expect(w).toEqual({ stream: 1 << 20, connection: 1 << 20 });
+  });
+});
+

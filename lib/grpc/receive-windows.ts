@@ -23,6 +23,13 @@ export interface ReceiveWindows {
  */
 export const DEFAULT_RECEIVE_WINDOWS: ReceiveWindows = { streamBytes: 1 << 20, connectionBytes: 1 << 20 };
 
+/**
+ * grpc-js channel options with which our clients open the same windows for answers (grpc-js's own
+ * client default is also 64 KiB): ListNodeStates of thousands of nodes, full ScoreNodes answers,
+ * large Classify batches.
+ */
+export const CLIENT_RECEIVE_WINDOW_OPTIONS = { "grpc-node.flow_control_window": DEFAULT_RECEIVE_WINDOWS.streamBytes } as const;
+
 /** The largest window HTTP/2 allows (RFC 9113, 6.9.1). */
 const MAX_WINDOW = 2 ** 31 - 1;
 

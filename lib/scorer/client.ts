@@ -10,6 +10,7 @@ import {
   type ScoreNodesRequest,
   type ScoreNodesResponse,
 } from "../../gen/overseer/v1/scorer_service.js";
+import { CLIENT_RECEIVE_WINDOW_OPTIONS } from "../grpc/receive-windows.js";
 
 export interface ScorerClientOptions {
   /** Default deadline of each call, ms. */
@@ -32,6 +33,7 @@ type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: Partial<grpc.CallOpti
 export function createScorerClient(address: string, opts: ScorerClientOptions = {}): ScorerClient {
   const raw = new ScorerServiceClient(address, opts.credentials ?? grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    ...CLIENT_RECEIVE_WINDOW_OPTIONS,
     ...opts.channelOptions,
   });
   const def = opts.timeoutMs ?? 2000;

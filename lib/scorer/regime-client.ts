@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { ClassifyResponse, RegimeServiceClient, RegimeServiceService } from "../../gen/overseer/v1/regime_service.js";
 import { encodeClassifyRows } from "./classify-codec.js";
+import { CLIENT_RECEIVE_WINDOW_OPTIONS } from "../grpc/receive-windows.js";
 
 export interface RegimeClassifier {
   /** Model rows (classify-codec.ts), encoded before this returns. `timeoutMs` overrides the default deadline for this call. */
@@ -17,6 +18,7 @@ export function createRegimeClassifier(address: string, timeoutMs: number): Regi
   const client = new RegimeServiceClient(address, grpc.credentials.createInsecure(), {
     "grpc.max_send_message_length": 64 * 1024 * 1024,
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    ...CLIENT_RECEIVE_WINDOW_OPTIONS,
   });
   return {
     classify: (rows, o) => {

@@ -9,6 +9,7 @@ import {
   type IngestNodeStatesResponse,
   type WorkloadSpec,
 } from "../../../gen/overseer/v1/scorer_service.js";
+import { CLIENT_RECEIVE_WINDOW_OPTIONS } from "../../grpc/receive-windows.js";
 
 export class ScorerFeedError extends Error {}
 
@@ -19,7 +20,7 @@ export class ScorerFeed {
   readonly client: ScorerServiceClient;
 
   constructor(readonly address: string, private readonly timeoutMs = 10_000) {
-    this.client = new ScorerServiceClient(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024, "grpc.max_send_message_length": 64 * 1024 * 1024 });
+    this.client = new ScorerServiceClient(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024, "grpc.max_send_message_length": 64 * 1024 * 1024, ...CLIENT_RECEIVE_WINDOW_OPTIONS });
   }
 
   private deadline(ms = this.timeoutMs): Date {
