@@ -256,8 +256,8 @@ function fillInput(plan: RowPlan, bundle: ModelBundle, prof: Float32Array, slab:
       for (let r = 0; r < regimeRows; r++) {
         const rowEnd = off + D;
         if (f === 0) {
-          // Two values a step (F2 is even: a value and its presence flag per feature); running
-          // indexes rather than base + j: measured ~30% faster.
+          // Two values a step (F2 is even: a value and its presence flag per feature), on running
+          // indexes rather than base + j: faster in a side-by-side microbenchmark.
           for (let src = base; src < probsAt; src += 2) {
             bits[off] = chunk[src]!;
             bits[off + 1] = chunk[src + 1]!;
