@@ -85,7 +85,8 @@ async function main() {
   if (!(bufferGcMb >= 0)) throw new Error("--buffer-gc-mb must be >= 0");
   // scorer-svc's --inline-inference-ms (batches estimated at most this long run on its thread).
   const inlineInferenceMs = Number(arg("inline-inference-ms", String(SCORER_FLAGS.inlineInferenceMs.default)));
-  if (SCORER_FLAGS.inlineInferenceMs.validate!(inlineInferenceMs) !== undefined) throw new Error(`--inline-inference-ms ${SCORER_FLAGS.inlineInferenceMs.validate!(inlineInferenceMs)}`);
+  const inlineProblem = SCORER_FLAGS.inlineInferenceMs.validate!(inlineInferenceMs);
+  if (inlineProblem !== undefined) throw new Error(`--inline-inference-ms ${inlineProblem}`);
   if (!(churnHz >= 0) || !Number.isInteger(cacheProfiles) || cacheProfiles < 0) throw new Error("--churn-per-node-hz must be >= 0 and --prediction-cache-profiles an integer >= 0");
   let synthetic = false;
   if (!(await stat(`${bundleDir}/manifest.json`).catch(() => undefined))) {

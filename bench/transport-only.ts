@@ -17,7 +17,7 @@ export interface TransportOnlyServer {
 }
 
 /** The answer of the transport-only server: sized like scorer-svc's, every score 0. */
-export function cannedAnswer(req: ScoreNodesRequest, modelVersion: string): ScoreNodesResponse {
+function cannedAnswer(req: ScoreNodesRequest, modelVersion: string): ScoreNodesResponse {
   const n = req.nodeNames.length;
   if (req.scoresOnly) return { scores: [], modelVersion, packedScores: Buffer.alloc(n) };
   return { scores: req.nodeNames.map((nodeName) => NodeScore.fromPartial({ nodeName })), modelVersion, packedScores: Buffer.alloc(0) };
